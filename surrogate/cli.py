@@ -1,0 +1,84 @@
+"""The ``surrogate`` command: a thin layer over the Python API.
+
+Each subcommand lives in :mod:`surrogate.commands` as a module with ``NAME``, ``HELP``,
+``add_arguments(parser)`` and ``run(args) -> int``; this file only wires them up, configures
+logging and turns domain errors into one-line messages (``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+#: Subcommand modules under surrogate.commands, in the order --help lists them.
+COMMANDS = (
+    "sample",
+    "demo",
+    "generate",
+    "pilot",
+    "fit",
+    "evaluate",
+    "tune",
+    "search",
+    "study",
+    "query",
+)
+
+
+def _available() -> list:
+    mods = []
+    for name in COMMANDS:
+        try:
+            mods.append(importlib.import_module(f"surrogate.commands.{name}"))
+        except ModuleNotFoundError as err:
+            if err.name != f"surrogate.commands.{name}":
+                raise
+    return mods
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="surrogate",
+        description="Surrogate benchmark for the DARTS search space: query, fit, generate, study.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for mod in _available():
+        p = sub.add_parser(
+            mod.NAME,
+            help=mod.HELP,
+            description=(mod.__doc__ or mod.HELP),
+            formatter_class=argparse.RawDescriptionHelpFormatter
+            if getattr(mod, "RAW_HELP", False)
+            else argparse.ArgumentDefaultsHelpFormatter,
+        )
+        p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except (ValueError, FileNotFoundError, RuntimeError) as err:
+        if args.debug:
+            raise
+        print(f"surrogate {args.command}: error: {err}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One module per ``surrogate`` subcommand (see :mod:`surrogate.cli`)."""
