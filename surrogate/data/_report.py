@@ -1,0 +1,71 @@
+"""``ReadReport``: what a reader read, skipped and why."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+logger = logging.getLogger("surrogate.data")
+
+
+@dataclass
+class ReadReport:
+    """Counts and reasons from one read.
+
+    Attributes
+    ----------
+    n_seen : int
+        Items looked at (files for the NAS-Bench-301 tree, rows for tables, entries for split
+        files).
+    n_read : int
+        Items that became rows of the dataset (after de-duplication).
+    n_duplicates : int
+        Valid items dropped because an earlier one had the same architecture and seed.
+    problems : list of (str, str)
+        ``(where, reason)`` for every item skipped as bad: a path, ``path:line`` or a split entry.
+
+    Examples
+    --------
+    >>> r = ReadReport(n_seen=3, n_read=2)
+    >>> r.skip("rs/results_7.json", "val_accuracy is NaN")
+    >>> r.n_skipped, r.summary()
+    (1, '3 seen, 2 read, 1 skipped, 0 duplicates dropped')
+    """
+
+    n_seen: int = 0
+    n_read: int = 0
+    n_duplicates: int = 0
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def n_skipped(self) -> int:
+        """How many items were skipped as bad."""
+        return len(self.problems)
+
+    @property
+    def ok(self) -> bool:
+        """``True`` when nothing was skipped."""
+        return not self.problems
+
+    def skip(self, where: str, reason: str, strict: bool = False) -> None:
+        """Record (and log) a skipped item; with ``strict`` raise ``ValueError`` instead."""
+        if strict:
+            raise ValueError(f"{where}: {reason} (strict=True; drop strict to skip bad items)")
+        self.problems.append((str(where), reason))
+        logger.warning("skipped %s: %s", where, reason)
+
+    def summary(self) -> str:
+        """One line of counts, e.g. for a CLI or a log."""
+        return (
+            f"{self.n_seen} seen, {self.n_read} read, {self.n_skipped} skipped, "
+            f"{self.n_duplicates} duplicates dropped"
+        )
+
+    def merge(self, other: ReadReport) -> ReadReport:
+        """A new report with the counts and problems of both."""
+        return ReadReport(
+            n_seen=self.n_seen + other.n_seen,
+            n_read=self.n_read + other.n_read,
+            n_duplicates=self.n_duplicates + other.n_duplicates,
+            problems=self.problems + other.problems,
+        )

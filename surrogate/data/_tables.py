@@ -1,0 +1,221 @@
+"""Read a table of evaluations a user brings: CSV, JSON Lines or Parquet, one row per evaluation.
+
+The table needs an architecture column (any form ``surrogate.space.parse`` reads: DARTS's
+``Genotype(...)`` string, a JSON config object, or in JSONL/Parquet a config object or compact
+pairs) named ``arch`` or ``genotype`` (or ``arch_column``), and ``val_accuracy`` (%). Columns
+``test_accuracy``, ``train_time``, ``params``, ``epochs``, ``seed`` and ``source`` are read when
+present; every other column is kept as an extra column. Rows with an invalid architecture or a
+missing, NaN or out-of-range target are reported and skipped.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from surrogate.space import sample
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "mine.csv"
+>>> g = sample(1, rng=0)[0]
+>>> _ = path.write_text(f'genotype,val_accuracy,lr\\n"{g}",91.5,0.1\\n"bad",90,0.1\\n')
+>>> ds, report = read_table(path)
+>>> len(ds), report.n_skipped, ds.column("lr").tolist()
+(1, 1, [0.1])
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from tqdm import tqdm
+
+from ._checks import arch_fields, number
+from ._dataset import Dataset
+from ._report import ReadReport
+
+#: Architecture column names tried in order when ``arch_column`` is not given.
+ARCH_COLUMNS: tuple[str, ...] = ("arch", "genotype")
+
+_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
+_FLOATS = ("test_accuracy", "train_time")
+_INTS = ("params", "epochs", "seed")
+
+
+def read_table(
+    path: str | os.PathLike,
+    *,
+    arch_column: str | None = None,
+    rename: Mapping[str, str] | None = None,
+    source: str | None = None,
+    strict: bool = False,
+    dedupe: bool = False,
+    progress: bool | None = None,
+) -> tuple[Dataset, ReadReport]:
+    """Read a CSV (``.csv``), JSON Lines (``.jsonl``, ``.ndjson``) or Parquet file of evaluations.
+
+    Parameters
+    ----------
+    path : path
+        The file; its suffix picks the format.
+    arch_column : str, optional
+        The architecture column; default the first of :data:`ARCH_COLUMNS` present.
+    rename : mapping, optional
+        Column renames applied first, e.g. ``{"valid_acc": "val_accuracy", "runtime": "train_time"}``.
+    source : str, optional
+        ``source`` of rows without a ``source`` column value; default the file's stem.
+    strict : bool, default False
+        Raise ``ValueError`` at the first bad row instead of reporting and skipping it.
+    dedupe : bool, default False
+        Keep only the first row of each (architecture up to isomorphism, seed).
+    progress : bool or None, default None
+        Progress bar over rows; ``None`` shows it only on a terminal.
+
+    Returns
+    -------
+    dataset : Dataset
+    report : ReadReport
+        Rows seen, read and skipped (as ``path:line`` with the reason).
+
+    Raises
+    ------
+    ValueError
+        When the file as a whole cannot be read: missing, unknown suffix, not parseable, or
+        without an architecture or ``val_accuracy`` column (and for bad rows with ``strict``).
+    """
+    path = Path(path)
+    kind = _SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise ValueError(f"{path}: unknown table format {path.suffix!r}; use one of {sorted(_SUFFIXES)}")
+    if not path.is_file():
+        raise ValueError(f"{path}: no such file")
+    rename = dict(rename or {})
+    source = path.stem if source is None else source
+    rows = {"csv": _csv_rows, "jsonl": _jsonl_rows, "parquet": _parquet_rows}[kind](path)
+    report = ReadReport()
+    records: list[dict] = []
+    column: str | None = None
+    disable = None if progress is None else not progress
+    for where, raw in tqdm(rows, desc=f"reading {path.name}", unit="row", disable=disable):
+        report.n_seen += 1
+        if isinstance(raw, str):  # a row the format reader could not turn into a mapping
+            report.skip(where, raw, strict)
+            continue
+        row = {rename.get(k, k): v for k, v in raw.items()}
+        if column is None:
+            column = _arch_column(path, row, arch_column)
+        try:
+            records.append(_record(row, column, source, text=kind == "csv"))
+        except ValueError as err:
+            report.skip(where, str(err), strict)
+    if kind == "csv":
+        records = _typed_extras(records)
+    dataset = Dataset.from_records(records)
+    if dedupe:
+        dataset, report.n_duplicates = dataset.dedupe()
+    report.n_read = len(dataset)
+    return dataset, report
+
+
+def _arch_column(path: Path, row: Mapping, arch_column: str | None) -> str:
+    names = [arch_column] if arch_column is not None else list(ARCH_COLUMNS)
+    for name in names:
+        if name in row:
+            if "val_accuracy" not in row:
+                raise ValueError(
+                    f"{path}: no 'val_accuracy' column (columns: {list(row)}); rename yours with "
+                    "rename={'<yours>': 'val_accuracy'}"
+                )
+            return name
+    raise ValueError(
+        f"{path}: no architecture column {names} (columns: {list(row)}); pass arch_column='<name>'"
+    )
+
+
+def _record(row: Mapping, column: str, source: str, text: bool) -> dict:
+    """One validated record from one row; ``text`` rows (CSV) hold strings to convert."""
+    value = (lambda k: _from_text(row.get(k), k)) if text else row.get
+    arch, arch_hash = arch_fields(row.get(column))
+    rec = {
+        k: v for k, v in row.items() if k not in (column, "arch", "arch_hash") and k is not None
+    }
+    rec["arch"], rec["arch_hash"] = arch, arch_hash
+    rec["val_accuracy"] = number(value("val_accuracy"), "val_accuracy")
+    for name in _FLOATS:
+        rec[name] = number(value(name), name, missing_ok=True)
+    for name in _INTS:
+        rec[name] = number(value(name), name, missing_ok=True, integer=True)
+    src = row.get("source")
+    rec["source"] = src if isinstance(src, str) and src else source
+    return rec
+
+
+def _from_text(s: object, name: str) -> object:
+    if s is None or (isinstance(s, str) and s.strip() == ""):
+        return None
+    if isinstance(s, str):
+        try:
+            return float(s)
+        except ValueError:
+            raise ValueError(f"{name} is not a number: {s!r:.60}") from None
+    return s
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[str, Mapping | str]]:
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            if not reader.fieldnames:
+                raise ValueError(f"{path}: empty CSV (no header row)")
+            for row in reader:
+                where = f"{path}:{reader.line_num}"
+                if None in row:
+                    yield where, f"{len(row[None]) + len(reader.fieldnames)} fields, the header has {len(reader.fieldnames)}"
+                else:
+                    yield where, row
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        raise ValueError(f"{path}: cannot read as CSV ({type(err).__name__}: {err})") from None
+
+
+def _jsonl_rows(path: Path) -> Iterator[tuple[str, Mapping | str]]:
+    try:
+        with open(path, encoding="utf-8") as f:
+            for i, line in enumerate(f, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except (ValueError, RecursionError) as err:
+                    yield f"{path}:{i}", f"not JSON ({type(err).__name__}: {err})"
+                    continue
+                yield f"{path}:{i}", obj if isinstance(obj, dict) else f"a line must be a JSON object, got {type(obj).__name__}"
+    except (OSError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path}: cannot read as JSON Lines ({type(err).__name__}: {err})") from None
+
+
+def _parquet_rows(path: Path) -> Iterator[tuple[str, Mapping | str]]:
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException) as err:
+        raise ValueError(f"{path}: cannot read as Parquet ({type(err).__name__}: {err})") from None
+    for i, row in enumerate(table.to_pylist()):
+        yield f"{path}[row {i}]", row
+
+
+def _typed_extras(records: list[dict]) -> list[dict]:
+    """CSV extra columns as int or float when every non-empty value is one, else text."""
+    if not records:
+        return records
+    known = {"arch", "arch_hash", "val_accuracy", "source", *_FLOATS, *_INTS}
+    for name in [k for k in records[0] if k not in known]:
+        values = [r.get(name) for r in records]
+        for convert in (int, float):
+            try:
+                converted = [None if v is None or v == "" else convert(v) for v in values]
+            except (TypeError, ValueError):
+                continue
+            for r, v in zip(records, converted):
+                r[name] = v
+            break
+    return records
