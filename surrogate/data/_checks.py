@@ -51,7 +51,7 @@ def number(
     >>> number(101, "val_accuracy")
     Traceback (most recent call last):
     ...
-    ValueError: val_accuracy is 101, outside [0.0, 100.0] (accuracies are percentages)
+    ValueError: val_accuracy is 101, outside [0, 100] (accuracies are percentages)
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         if missing_ok:
@@ -71,8 +71,10 @@ def number(
         return _raise(f"{name} is {x}")
     lo, hi = RANGES.get(name, (None, None))
     if (lo is not None and x < lo) or (hi is not None and x > hi):
+        if hi is None:
+            return _raise(f"{name} is {value!r}; it must be >= {lo:g}")
         note = " (accuracies are percentages)" if "accuracy" in name else ""
-        return _raise(f"{name} is {value!r}, outside [{lo}, {hi}]{note}")
+        return _raise(f"{name} is {value!r}, outside [{lo:g}, {hi:g}]{note}")
     if integer:
         if not x.is_integer() or abs(x) >= 2**63:
             return _raise(f"{name} must be a whole number, got {value!r}")

@@ -169,12 +169,17 @@ class Dataset:
 
     @classmethod
     def from_records(cls, records: Sequence[dict], space: str | None = None) -> Dataset:
-        """A Dataset from a list of dicts, one per evaluation (see :meth:`from_arrow`)."""
+        """A Dataset from a list of dicts, one per evaluation.
+
+        A record without ``arch_hash`` may hold its ``arch`` in any form ``surrogate.space.parse``
+        reads (a Genotype, its string, a config dict, compact pairs); it is stored as the
+        canonical string with its hash. Records with ``arch_hash`` are taken as they are (readers
+        that already canonicalised). Missing optional fields are filled as in :meth:`from_arrow`.
+        """
         records = list(records)
         if not records:
             return cls.from_arrow(SCHEMA.empty_table(), space=space)
-        if "arch_hash" not in records[0]:
-            records = [{**r, "arch": _as_text(r.get("arch"))} for r in records]
+        records = [r if "arch_hash" in r else _with_hash(r, i) for i, r in enumerate(records)]
         try:
             table = pa.Table.from_pylist(records)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
@@ -358,10 +363,12 @@ class Dataset:
         return out
 
 
-def _as_text(arch: object) -> object:
-    """Genotypes become their string so Arrow stores them; other forms pass through."""
-    if isinstance(arch, Genotype):
-        return str(arch)
-    if isinstance(arch, dict):
-        return json.dumps(arch, sort_keys=True)
-    return arch
+def _with_hash(record: dict, i: int) -> dict:
+    """The record with ``arch`` (any parseable form) made canonical and ``arch_hash`` added."""
+    if not isinstance(record, dict):
+        raise ValueError(f"record {i}: expected a dict, got {type(record).__name__}")
+    try:
+        arch, arch_hash = arch_fields(record.get("arch"))
+    except ValueError as err:
+        raise ValueError(f"record {i}: {err}") from None
+    return {**record, "arch": arch, "arch_hash": arch_hash}

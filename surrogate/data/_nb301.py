@@ -42,7 +42,7 @@ OPTIMIZERS: tuple[str, ...] = (
     "rs", "re", "de", "tpe", "bananas", "combo", "darts", "gdas", "pc_darts", "drnas", "random_ws",
 )
 
-_RESULT_NAME = re.compile(r"^results_(\d+)(_ti)?\.json$")
+_RESULT_NAME = re.compile(r"^results_(\w+?)(_ti)?\.json$")  # official: results_<i>; ours: results_<hash>_s<seed>
 
 
 def is_result_name(name: str) -> bool:
@@ -52,7 +52,7 @@ def is_result_name(name: str) -> bool:
 
 def _sort_key(path: Path) -> tuple[int, str]:
     m = _RESULT_NAME.match(path.name)
-    return (int(m.group(1)) if m else -1, path.name)
+    return (int(m.group(1)) if m and m.group(1).isdigit() else -1, path.name)
 
 
 def parse_result(result: object, source: str | None = None, path: str = "") -> dict:
@@ -138,8 +138,10 @@ def read_result(path: str | os.PathLike, source: str | None = None) -> dict:
     try:
         obj = json.loads(path.read_text(encoding="utf-8"))
         return parse_result(obj, source=source, path=f"{path.parent.name}/{path.name}")
-    except (OSError, UnicodeDecodeError, RecursionError) as err:
+    except (OSError, UnicodeDecodeError) as err:
         raise ValueError(f"{path}: cannot read ({type(err).__name__}: {err})") from None
+    except (json.JSONDecodeError, RecursionError) as err:
+        raise ValueError(f"{path}: not valid JSON ({err})") from None
     except ValueError as err:  # json.JSONDecodeError is a ValueError
         raise ValueError(f"{path}: {err}") from None
 
