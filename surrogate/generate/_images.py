@@ -56,8 +56,12 @@ class ImageSplits:
     y_test: np.ndarray
 
 
-def load_fashion_mnist(root: str | Path | None = None, n_val: int = 10_000, split_seed: int = 0) -> ImageSplits:
+def load_fashion_mnist(root: str | Path | None = None, n_val: int | None = None, split_seed: int = 0) -> ImageSplits:
     """The 60k training images split into train/validation with a fixed seed, and the 10k test set.
+
+    ``n_val`` defaults to 10,000 (a fifth of a smaller stand-in set). The training subset a
+    fidelity uses is a prefix of the shuffled training part, the validation set a prefix of the
+    shuffled validation part, so every architecture sees the same images.
 
     Raises
     ------
@@ -74,6 +78,8 @@ def load_fashion_mnist(root: str | Path | None = None, n_val: int = 10_000, spli
         )
     arrays = {key: read_idx(base / name) for key, name in FILES.items()}
     x, y = arrays["train_images"], arrays["train_labels"].astype(np.int64)
+    if n_val is None:
+        n_val = min(10_000, len(x) // 5)
     if not 0 < n_val < len(x):
         raise ValueError(f"n_val must be between 1 and {len(x) - 1}, got {n_val}")
     perm = np.random.default_rng(split_seed).permutation(len(x))

@@ -1,0 +1,91 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from surrogate.generate import (
+    Job, load_fidelity, pending, plan_jobs, run_jobs, uniform_archs, write_atomic,
+)
+from surrogate.data import read_nb301
+
+
+def test_plan_is_prefix_stable():
+    a = uniform_archs(250, seed=3)
+    b = uniform_archs(130, seed=3)
+    assert a[:130] == b
+    assert uniform_archs(5, seed=4) != uniform_archs(5, seed=3)
+
+
+def test_plan_multi_seed_every():
+    jobs = plan_jobs(uniform_archs(10, seed=0), "rs", multi_seed_every=5, n_seeds=3)
+    assert len(jobs) == 10 + 2 * 2
+    assert [j.seed for j in jobs[:3]] == [0, 1, 2]
+
+
+def test_write_atomic_leaves_no_partial_file(tmp_path):
+    path = tmp_path / "rs" / "results_x_s0.json"
+    write_atomic(path, {"a": 1})
+    assert json.loads(path.read_text()) == {"a": 1}
+    with pytest.raises(TypeError):
+        write_atomic(path, {"a": object()})
+    assert json.loads(path.read_text()) == {"a": 1}
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
+
+
+def test_run_writes_nb301_schema_and_resumes(tmp_path, idx_root):
+    fid = load_fidelity("tiny")
+    jobs = plan_jobs(uniform_archs(3, seed=1), "rs", multi_seed_every=3, n_seeds=2)
+    out = tmp_path / "res"
+    s1 = run_jobs(jobs, out, fid, workers=1, data_root=str(idx_root), device="cpu", max_jobs=2)
+    assert s1.done == 2 and len(pending(jobs, out)) == len(jobs) - 2
+    s2 = run_jobs(jobs, out, fid, workers=1, data_root=str(idx_root), device="cpu")
+    assert s2.skipped == 2 and s2.done == len(jobs) - 2
+    rec = json.loads(next(out.glob("rs/results_*.json")).read_text())
+    for key in ("optimized_hyperparamater_config", "budget", "runtime", "test_accuracy", "info",
+                "seed", "fidelity", "flops", "learning_curves"):
+        assert key in rec
+    for key in ("val_accuracy", "train_accuracy", "model_parameters", "epochs"):
+        assert key in rec["info"][0]
+    ds, report = read_nb301(out)
+    assert len(ds) == len(jobs) and report.problems == []
+
+
+def test_same_seed_same_result(tmp_path, idx_root):
+    fid = load_fidelity("tiny")
+    g = uniform_archs(1, seed=2)
+    a = run_jobs([Job(g[0], 0, "x")], tmp_path / "a", fid, workers=1, data_root=str(idx_root), device="cpu")
+    b = run_jobs([Job(g[0], 0, "x")], tmp_path / "b", fid, workers=1, data_root=str(idx_root), device="cpu")
+    ra = json.loads(next((tmp_path / "a").glob("x/*.json")).read_text())
+    rb = json.loads(next((tmp_path / "b").glob("x/*.json")).read_text())
+    assert a.done == b.done == 1
+    assert ra["info"][0]["val_accuracy"] == rb["info"][0]["val_accuracy"]
+    assert ra["learning_curves"]["train_loss"] == rb["learning_curves"]["train_loss"]
+
+
+def test_kill_mid_run_then_resume_loses_and_duplicates_nothing(tmp_path, idx_root):
+    out = tmp_path / "res"
+    cmd = [sys.executable, "-m", "surrogate.cli", "generate", "--fidelity", "tiny", "-n", "8",
+           "--multi-seed-every", "4", "--out", str(out), "--workers", "1", "--device", "cpu",
+           "--data-root", str(idx_root)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(out.glob("*/results_*.json"))) < 2:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = {p.name: p.read_bytes() for p in out.glob("*/results_*.json")}
+    assert 2 <= len(before) < 12, "the kill should land mid-run"
+    for p in before:  # every file that exists is complete JSON
+        json.loads((out / "rs" / p).read_text())
+    done = subprocess.run(cmd + ["--json"], capture_output=True, text=True, check=True)
+    summary = json.loads(done.stdout)
+    after = {p.name: p.read_bytes() for p in out.glob("*/results_*.json")}
+    assert len(after) == 8 + 2 * 2 == summary["jobs"]
+    assert summary["already_done"] == len(before)
+    assert all(after[k] == v for k, v in before.items()), "finished results must not be rewritten"
