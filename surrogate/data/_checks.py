@@ -38,8 +38,8 @@ def number(
 ) -> float | int:
     """Check one numeric field and return it as ``float`` (or ``int`` with ``integer``).
 
-    ``None`` and NaN mean "not given": allowed only with ``missing_ok``, when the result is NaN
-    (or :data:`MISSING_INT` for integers). Infinite values, booleans, strings and values outside
+    ``None`` and NaN mean "not given" (and so does :data:`MISSING_INT` for integers): allowed only
+    with ``missing_ok``, when the result is NaN (or :data:`MISSING_INT` for integers). Infinite values, booleans, strings and values outside
     :data:`RANGES` raise ``ValueError``.
 
     Examples
@@ -67,6 +67,8 @@ def number(
         if missing_ok:
             return MISSING_INT if integer else math.nan
         return _raise(f"{name} is NaN")
+    if integer and missing_ok and x == MISSING_INT:
+        return MISSING_INT  # the marker our own tables use for "not given"
     if math.isinf(x):
         return _raise(f"{name} is {x}")
     lo, hi = RANGES.get(name, (None, None))

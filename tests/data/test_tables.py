@@ -1,0 +1,137 @@
+"""User tables: CSV, JSON Lines and Parquet with a genotype column plus targets."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from surrogate.data import Dataset, read_table
+from surrogate.space import arch_hash, sample
+
+
+def _csv(path, header, rows):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def test_csv_with_genotype_strings_configs_and_extras(tmp_path):
+    gs = sample(3, rng=0)
+    path = _csv(tmp_path / "evals.csv", ["genotype", "val_accuracy", "test_accuracy", "seed", "lr", "note"], [
+        [str(gs[0]), "91.5", "90.1", "0", "0.1", "first"],
+        [json.dumps(gs[1].to_config()), "92", "", "1", "0.05", "second"],
+        [str(gs[2]), "93", "92", "", "1", ""],
+    ])
+    ds, report = read_table(path, progress=False)
+    assert report.ok and report.n_seen == report.n_read == 3
+    assert ds.column("arch_hash").tolist() == [arch_hash(g) for g in gs]
+    assert ds.column("val_accuracy").tolist() == [91.5, 92.0, 93.0]
+    assert math.isnan(ds.column("test_accuracy")[1])
+    assert ds.column("seed").tolist() == [0, 1, -1]
+    assert ds.column("lr").tolist() == [0.1, 0.05, 1.0]  # a numeric extra column reads as numbers
+    assert ds.table.column("note").to_pylist() == ["first", "second", ""]
+    assert ds.column("source").tolist() == ["evals"] * 3
+
+
+def test_csv_bad_rows_are_reported_with_line_numbers(tmp_path):
+    g = sample(1, rng=1)[0]
+    path = _csv(tmp_path / "t.csv", ["arch", "val_accuracy", "train_time"], [
+        [str(g), "90", "10"],
+        [str(g).replace(repr(g.normal[0][0]), "'conv_9x9'", 1), "90", "10"],
+        [str(g), "nan", "10"],
+        [str(g), "101", "10"],
+        [str(g), "90", "-3"],
+        [str(g), "ninety", "10"],
+        [str(g), "", "10"],
+        [str(g), "90", "10", "surplus"],
+    ])
+    ds, report = read_table(path, progress=False)
+    assert len(ds) == 1 and report.n_seen == 8 and report.n_skipped == 7
+    lines = {where.rsplit(":", 1)[1]: reason for where, reason in report.problems}
+    assert "normal cell, node 2: unknown operation 'conv_9x9'" in lines["3"]
+    assert "val_accuracy is NaN" in lines["4"]
+    assert "outside [0, 100]" in lines["5"]
+    assert "train_time is -3.0" in lines["6"]
+    assert "not a number" in lines["7"]
+    assert "val_accuracy is missing" in lines["8"]
+    assert "fields" in lines["9"]
+    with pytest.raises(ValueError, match=r"t\.csv:3: normal cell"):
+        read_table(path, strict=True)
+
+
+def test_csv_column_names_and_renames(tmp_path):
+    g = sample(1, rng=2)[0]
+    path = _csv(tmp_path / "t.csv", ["cell", "valid_acc", "runtime"], [[str(g), "88", "12.5"]])
+    with pytest.raises(ValueError, match="no architecture column"):
+        read_table(path)
+    with pytest.raises(ValueError, match="no 'val_accuracy' column"):
+        read_table(path, arch_column="cell")
+    ds, _ = read_table(path, arch_column="cell", rename={"valid_acc": "val_accuracy", "runtime": "train_time"},
+                       source="mine")
+    assert ds.column("val_accuracy").tolist() == [88.0] and ds.column("train_time").tolist() == [12.5]
+    assert ds.column("source").tolist() == ["mine"]
+
+
+def test_jsonl_with_any_architecture_form(tmp_path):
+    gs = sample(3, rng=3)
+    lines = [
+        json.dumps({"arch": str(gs[0]), "val_accuracy": 90, "source": "re", "extra": {"a": 1}}),
+        "",
+        json.dumps({"arch": gs[1].to_config(), "val_accuracy": 91.0, "extra": {"a": 2}}),
+        json.dumps({"arch": gs[2].to_compact(), "val_accuracy": 92.0, "extra": {"a": 3}}),
+        "{not json",
+        json.dumps([1, 2]),
+        json.dumps({"arch": str(gs[0]), "val_accuracy": "90"}),
+    ]
+    path = tmp_path / "t.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    ds, report = read_table(path, progress=False)
+    assert ds.column("arch_hash").tolist() == [arch_hash(g) for g in gs]
+    assert ds.column("source").tolist() == ["re", "t", "t"]
+    assert ds.table.column("extra").to_pylist() == [{"a": 1}, {"a": 2}, {"a": 3}]
+    lines_of = {where.rsplit(":", 1)[1]: reason for where, reason in report.problems}
+    assert set(lines_of) == {"5", "6", "7"}
+    assert "not JSON" in lines_of["5"] and "JSON object" in lines_of["6"] and "must be a number" in lines_of["7"]
+
+
+def test_parquet_tables_and_dataset_round_trip(tmp_path):
+    gs = sample(4, rng=4)
+    table = pa.table({"genotype": [str(g) for g in gs], "val_accuracy": [90.0, 91.0, None, 93.0],
+                      "epochs": pa.array([3, 3, 3, 3], pa.int32())})
+    pq.write_table(table, tmp_path / "t.parquet")
+    ds, report = read_table(tmp_path / "t.parquet", progress=False)
+    assert len(ds) == 3 and report.n_skipped == 1 and "val_accuracy is missing" in report.problems[0][1]
+    assert ds.column("epochs").tolist() == [3, 3, 3]
+    ds.to_parquet(tmp_path / "ds.parquet")
+    back, report = read_table(tmp_path / "ds.parquet", progress=False)
+    assert report.ok and back.fingerprint() == ds.fingerprint()
+    assert Dataset.read_parquet(tmp_path / "ds.parquet").fingerprint() == ds.fingerprint()
+
+
+def test_whole_file_problems_raise(tmp_path):
+    with pytest.raises(ValueError, match="unknown table format"):
+        read_table(tmp_path / "t.xlsx")
+    with pytest.raises(ValueError, match="no such file"):
+        read_table(tmp_path / "t.csv")
+    (tmp_path / "bad.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(ValueError, match="cannot read as Parquet"):
+        read_table(tmp_path / "bad.parquet")
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(ValueError, match="empty CSV"):
+        read_table(tmp_path / "empty.csv")
+
+
+def test_dedupe_option(tmp_path):
+    g = sample(1, rng=5)[0]
+    path = _csv(tmp_path / "t.csv", ["arch", "val_accuracy", "seed"], [[str(g), "90", "0"], [str(g), "91", "0"],
+                                                                       [str(g), "92", "1"]])
+    ds, report = read_table(path, dedupe=True, progress=False)
+    assert ds.column("val_accuracy").tolist() == [90.0, 92.0] and report.n_duplicates == 1
+    assert len(read_table(path, progress=False)[0]) == 3
