@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -209,3 +211,13 @@ def test_concat_fills_extra_columns_and_keeps_order():
 def test_genotypes_refuses_other_spaces():
     with pytest.raises(ValueError, match="space"):
         Dataset(small(1).table, space="nb201").genotypes()
+
+
+def test_genotypes_reads_other_string_forms_when_the_hash_is_given():
+    g = sample(1, rng=9)[0]
+    ds = Dataset.from_arrow(pa.table({
+        "arch": [str(g), str(g).replace("[", "(").replace("]", ")"), json.dumps(g.to_config())],
+        "arch_hash": [arch_hash(g)] * 3,
+        "val_accuracy": [1.0, 2.0, 3.0],
+    }))
+    assert ds.genotypes() == [g, g, Genotype.from_config(g.to_config())]
