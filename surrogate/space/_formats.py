@@ -34,6 +34,8 @@ def _literal(node: ast.expr, what: str) -> object:
         args = [_literal(a, what) for a in node.args]
         if not all(isinstance(a, int) and not isinstance(a, bool) and abs(a) < 100 for a in args):
             raise InvalidArchitectureError(f"{what}: range() takes small ints, got {args!r}")
+        if len(args) == 3 and args[2] == 0:
+            raise InvalidArchitectureError(f"{what}: range() step must not be zero, got {args!r}")
         return list(range(*args))  # type: ignore[arg-type]
     try:
         return ast.literal_eval(node)
@@ -121,7 +123,7 @@ def _config_cell(config: dict, cell_name: str) -> list[tuple[str, int]]:
                 raise InvalidArchitectureError(f"{cell_name} cell, node {node}: missing key {key!r}")
             value = config[key]
             parts = value.split("_") if isinstance(value, str) else []
-            if len(parts) != 2 or not all(p.isdigit() and len(p) == 1 for p in parts):
+            if len(parts) != 2 or not all(len(p) == 1 and p in "0123456789" for p in parts):
                 raise InvalidArchitectureError(
                     f"{cell_name} cell, node {node}: {key} must look like '0_2' (two inputs), "
                     f"got {value!r}"
@@ -155,7 +157,7 @@ def _config_cell(config: dict, cell_name: str) -> list[tuple[str, int]]:
     for key in config:
         if isinstance(key, str) and key.startswith(prefix):
             suffix = key[len(prefix) :]
-            if not suffix.isdigit() or int(suffix) not in used_edges:
+            if not (suffix.isascii() and suffix.isdigit()) or int(suffix) not in used_edges:
                 raise InvalidArchitectureError(
                     f"{cell_name} cell: {key!r} is set but its source is not a chosen input of its "
                     "node (check the inputs_node_* keys)"
