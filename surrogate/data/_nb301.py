@@ -1,7 +1,8 @@
 """The NAS-Bench-301 result-file format: read the official release tree, write the same schema.
 
 The official release is a tree ``<root>/<optimizer>/results_<i>.json`` (some files are named
-``results_<i>_ti.json``); ``surrogate generate`` writes the same tree. One file is one evaluation::
+``results_<i>_ti.json``); ``surrogate generate`` writes the same tree with files named
+``results_<arch_hash>_s<seed>.json``. One file is one evaluation::
 
     {
       "optimized_hyperparamater_config": {"NetworkSelectorDatasetInfo:darts:edge_normal_0": ...},
@@ -42,17 +43,28 @@ OPTIMIZERS: tuple[str, ...] = (
     "rs", "re", "de", "tpe", "bananas", "combo", "darts", "gdas", "pc_darts", "drnas", "random_ws",
 )
 
-_RESULT_NAME = re.compile(r"^results_(\w+?)(_ti)?\.json$")  # official: results_<i>; ours: results_<hash>_s<seed>
+_RESULT_NAME = re.compile(r"^results_([A-Za-z0-9_-]+)\.json$")
+_NUMBERED = re.compile(r"^results_(\d+)(_ti)?\.json$")
 
 
 def is_result_name(name: str) -> bool:
-    """Whether a file name is a result file: ``results_<i>.json`` or ``results_<i>_ti.json``."""
+    """Whether a file name is a result file: ``results_<id>.json``.
+
+    The release names files ``results_<i>.json`` and ``results_<i>_ti.json``; ``surrogate
+    generate`` names them ``results_<arch_hash>_s<seed>.json``. Hidden temporary files never match.
+
+    Examples
+    --------
+    >>> [is_result_name(n) for n in ("results_3_ti.json", "results_ab12_s0.json", ".tmp_x.json")]
+    [True, True, False]
+    """
     return _RESULT_NAME.match(name) is not None
 
 
-def _sort_key(path: Path) -> tuple[int, str]:
-    m = _RESULT_NAME.match(path.name)
-    return (int(m.group(1)) if m and m.group(1).isdigit() else -1, path.name)
+def _sort_key(path: Path) -> tuple[int, int, str]:
+    """Numbered files in index order first, then the others by name."""
+    m = _NUMBERED.match(path.name)
+    return (0, int(m.group(1)), path.name) if m else (1, 0, path.name)
 
 
 def parse_result(result: object, source: str | None = None, path: str = "") -> dict:
@@ -181,7 +193,7 @@ def read_nb301(
     Parameters
     ----------
     root : path
-        The folder holding ``<optimizer>/results_<i>.json`` (and ``results_<i>_ti.json``).
+        The folder holding ``<optimizer>/results_<id>.json`` (see :func:`is_result_name`).
     optimizers : iterable of str, optional
         Folders to read, in this order; default every folder with result files, sorted.
     strict : bool, default False
@@ -280,7 +292,10 @@ def write_result(path: str | os.PathLike, result: Mapping) -> Path:
     parse_result(result)
     path = Path(path)
     if not is_result_name(path.name):
-        raise ValueError(f"result files are named results_<i>.json so the reader finds them, got {path.name!r}")
+        raise ValueError(
+            f"result files are named results_<id>.json (<id>: letters, digits, _ or -) so the reader "
+            f"finds them, got {path.name!r}"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         text = json.dumps(_finite(result), allow_nan=False, default=_json_default)

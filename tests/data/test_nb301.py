@@ -58,10 +58,22 @@ def test_optimizers_argument(make_tree):
 def test_non_result_files_are_ignored(make_tree):
     root, _ = make_tree({"rs": 2})
     (root / "rs" / ".results_5.json.tmp-123").write_text("{")
+    (root / "rs" / ".tmp_abc.json").write_text("{")
     (root / "rs" / "notes.txt").write_text("hello")
     (root / "README").write_text("x")
     ds, report = read_nb301(root, progress=False)
     assert len(ds) == 2 and report.ok
+
+
+def test_generator_file_names_follow_the_numbered_ones(make_tree):
+    root, _ = make_tree({"rs": 2})
+    g = sample(1, rng=11)[0]
+    r = make_result(g, val_accuracy=90.0, test_accuracy=90.0, runtime=1.0, params=1, epochs=1, seed=3,
+                    source="rs")
+    write_result(root / "rs" / f"results_{arch_hash(g)}_s3.json", r)
+    ds, report = read_nb301(root, progress=False)
+    assert ds.column("path").tolist() == ["rs/results_0.json", "rs/results_1.json", f"rs/results_{arch_hash(g)}_s3.json"]
+    assert ds.column("seed").tolist() == [-1, -1, 3]
 
 
 def test_duplicates_are_dropped_and_counted(make_tree):
@@ -188,7 +200,7 @@ def test_make_and_write_result_refuse_what_would_not_read_back(tmp_path):
     kw = dict(test_accuracy=90.0, runtime=1.0, params=1, epochs=1, seed=0, source="rs")
     with pytest.raises(ValueError, match="val_accuracy"):
         make_result(g, val_accuracy=0.9 * 120, **kw)
-    with pytest.raises(ValueError, match="results_<i>.json"):
+    with pytest.raises(ValueError, match="results_<id>.json"):
         write_result(tmp_path / "x.json", make_result(g, val_accuracy=90.0, **kw))
     with pytest.raises(ValueError, match="runtime"):
         write_result(tmp_path / "results_0.json", {**make_result(g, val_accuracy=90.0, **kw), "runtime": -1})
