@@ -183,8 +183,8 @@ class Dataset:
         records = [r if "arch_hash" in r else _with_hash(r, i) for i, r in enumerate(records)]
         try:
             table = pa.Table.from_pylist(records)
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
-            raise ValueError(f"records do not form a table (mixed types in a column?): {err}") from None
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as err:
+            raise ValueError(f"records do not form a table: {_bad_column(records) or err}") from None
         return cls.from_arrow(table, space=space)
 
     @classmethod
@@ -380,6 +380,18 @@ def _genotype(text: str) -> Genotype:
     g = m.groups()
     pairs = [(g[i], int(g[i + 1])) for i in range(0, len(g), 2)]
     return Genotype(normal=pairs[:8], reduce=pairs[8:])
+
+
+def _bad_column(records: list[dict]) -> str | None:
+    """Name the first column whose values Arrow cannot hold in one array (e.g. mixed types)."""
+    for name in dict.fromkeys(k for r in records for k in r):
+        values = [r.get(name) for r in records]
+        try:
+            pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as err:
+            kinds = sorted({type(v).__name__ for v in values if v is not None})
+            return f"column {name!r} mixes values of types {kinds} ({err}); make them one type"
+    return None
 
 
 def _with_hash(record: dict, i: int) -> dict:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import csv
 import json
 import math
+import tempfile
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from surrogate.data import Dataset, read_table
 from surrogate.space import arch_hash, sample
@@ -135,3 +139,49 @@ def test_dedupe_option(tmp_path):
     ds, report = read_table(path, dedupe=True, progress=False)
     assert ds.column("val_accuracy").tolist() == [90.0, 92.0] and report.n_duplicates == 1
     assert len(read_table(path, progress=False)[0]) == 3
+
+
+def test_mixed_types_in_an_extra_column_name_the_column(tmp_path):
+    g = sample(1, rng=6)[0]
+    path = tmp_path / "t.jsonl"
+    path.write_text("\n".join(json.dumps({"arch": str(g), "val_accuracy": 90, "lr": v}) for v in (0.1, "fast")))
+    with pytest.raises(ValueError, match="column 'lr' mixes values of types"):
+        read_table(path)
+
+
+_G = sample(1, rng=7)[0]
+_VALUE = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8) | st.lists(st.integers(), max_size=3)
+def _mostly(valid):
+    """``valid`` four times in five, any other value otherwise."""
+    return st.tuples(st.integers(0, 4), valid, _VALUE).map(lambda t: t[2] if t[0] == 0 else t[1])
+
+
+_ROW = st.fixed_dictionaries(
+    {
+        "arch": _mostly(st.sampled_from([str(_G), _G.to_config(), [list(map(list, c)) for c in _G.to_compact()]])),
+        "val_accuracy": _mostly(st.floats(0, 100)),
+    },
+    optional={
+        "test_accuracy": _mostly(st.floats(0, 100)),
+        "train_time": _mostly(st.floats(0, 1e6)),
+        "params": _mostly(st.integers(0, 10**7)),
+        "seed": _mostly(st.integers(0, 10)),
+        "source": _mostly(st.text(max_size=4)),
+        "extra": _VALUE,
+    },
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_ROW | st.integers() | st.text(max_size=5), max_size=6))
+def test_fuzz_jsonl_rows_read_or_are_reported(rows):
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "t.jsonl"
+        path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+        try:
+            ds, report = read_table(path, progress=False)
+        except ValueError:
+            return
+    n_lines = sum(1 for r in rows if json.dumps(r).strip())
+    assert report.n_seen == n_lines and len(ds) + report.n_skipped == n_lines
+    assert ((ds.column("val_accuracy") >= 0) & (ds.column("val_accuracy") <= 100)).all()
