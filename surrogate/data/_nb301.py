@@ -137,7 +137,10 @@ def _fidelity_text(value: object) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, Mapping):
-        return json.dumps(value, sort_keys=True, default=str)
+        try:
+            return json.dumps(value, sort_keys=True, default=str)
+        except (TypeError, ValueError, RecursionError) as err:
+            raise ValueError(f"'fidelity' cannot be written as JSON: {err}") from None
     raise ValueError(f"'fidelity' must be an object or a string, got {type(value).__name__}")
 
 
