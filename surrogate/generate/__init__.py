@@ -12,7 +12,7 @@ from ._network import Network, count_flops, count_params
 from ._pilot import icc1, icc1_bootstrap
 from ._pilot import summarise as pilot_summary
 from ._plan import plan_jobs, uniform_archs
-from ._results import Job, done_keys, pending, write_atomic
+from ._results import Job, done_keys, pending
 from ._runner import RunSummary, run_jobs
 from ._train import prepare_tensors, train_and_evaluate
 
@@ -38,5 +38,4 @@ __all__ = [
     "run_jobs",
     "train_and_evaluate",
     "uniform_archs",
-    "write_atomic",
 ]

@@ -1,4 +1,7 @@
-"""Result files on disk: one JSON file per evaluation, written atomically, named for resume.
+"""Result files on disk: one JSON file per evaluation, named for resume.
+
+Files are written with :func:`surrogate.data.write_result` (checked by the reader's own rules,
+then written atomically).
 
 Layout: ``<out>/<source>/results_<arch_hash>_s<seed>.json`` — the official NAS-Bench-301 tree shape
 (``<root>/<optimizer>/results_*.json``), so the same reader reads our data and the official data.
@@ -6,9 +9,6 @@ Layout: ``<out>/<source>/results_<arch_hash>_s<seed>.json`` — the official NAS
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,21 +29,6 @@ class Job:
 
     def path(self, out: Path) -> Path:
         return Path(out) / self.source / f"results_{self.key}.json"
-
-
-def write_atomic(path: Path, record: dict) -> None:
-    """Write JSON to ``path`` via a temporary file and a rename: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp_", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(record, f, indent=1)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def done_keys(out: Path) -> set[str]:

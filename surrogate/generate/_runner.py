@@ -19,7 +19,9 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from ._fidelity import Fidelity
-from ._results import Job, pending, write_atomic
+from surrogate.data import write_result
+
+from ._results import Job, pending
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +127,7 @@ def run_jobs(
         # The driver writes every file (atomically), so results from a Ray cluster land here too.
         val = None
         if result is not None:
-            write_atomic(job.path(out), result)
+            write_result(job.path(out), result)
             summary.done += 1
             val = result["info"][0]["val_accuracy"]
         else:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from surrogate.generate import (
-    Job, load_fidelity, pending, plan_jobs, run_jobs, uniform_archs, write_atomic,
+    Job, load_fidelity, pending, plan_jobs, run_jobs, uniform_archs,
 )
 from surrogate.data import read_nb301
 
@@ -26,16 +26,6 @@ def test_plan_multi_seed_every():
     jobs = plan_jobs(uniform_archs(10, seed=0), "rs", multi_seed_every=5, n_seeds=3)
     assert len(jobs) == 10 + 2 * 2
     assert [j.seed for j in jobs[:3]] == [0, 1, 2]
-
-
-def test_write_atomic_leaves_no_partial_file(tmp_path):
-    path = tmp_path / "rs" / "results_x_s0.json"
-    write_atomic(path, {"a": 1})
-    assert json.loads(path.read_text()) == {"a": 1}
-    with pytest.raises(TypeError):
-        write_atomic(path, {"a": object()})
-    assert json.loads(path.read_text()) == {"a": 1}
-    assert [p.name for p in path.parent.iterdir()] == [path.name]
 
 
 def test_run_writes_nb301_schema_and_resumes(tmp_path, idx_root):
