@@ -180,18 +180,19 @@ def graph_batch(genotypes: Sequence[Genotype] | Genotype) -> Batch:
     op = arr[..., 0].reshape(n, 16).astype(np.intp)
     src = arr[..., 1].reshape(n, 16).astype(np.int64)
 
-    x = np.broadcast_to(_X, (n, *_X.shape)).copy()
+    x = np.empty((n, NODES_PER_GRAPH, GRAPH_NODE_FEATURES), dtype=np.float32)
+    x[:] = _X
     x[np.arange(n)[:, None], _OP_NODES, F_OP + op] = 1
 
-    edges = np.broadcast_to(_EDGES, (n, *_EDGES.shape)).copy()
-    edges[:, 0, _SRC_EDGE] = _CELL_BASE + src
     offsets = np.arange(n, dtype=np.int64) * NODES_PER_GRAPH
-    edges += offsets[:, None, None]
-    edge_index = edges.transpose(1, 0, 2).reshape(2, n * EDGES_PER_GRAPH)
+    edges = np.empty((2, n, EDGES_PER_GRAPH), dtype=np.int64)
+    np.add(_EDGES[:, None, :], offsets[None, :, None], out=edges)
+    edges[0][:, _SRC_EDGE] = _CELL_BASE + src + offsets[:, None]
+    edge_index = edges.reshape(2, n * EDGES_PER_GRAPH)
 
     out = Batch(_base_cls=Data)
     out.x = torch.from_numpy(x.reshape(n * NODES_PER_GRAPH, GRAPH_NODE_FEATURES))
-    out.edge_index = torch.from_numpy(np.ascontiguousarray(edge_index))
+    out.edge_index = torch.from_numpy(edge_index)
     out.batch = torch.from_numpy(np.repeat(np.arange(n, dtype=np.int64), NODES_PER_GRAPH))
     out.ptr = torch.arange(n + 1, dtype=torch.int64) * NODES_PER_GRAPH
     out._num_graphs = n

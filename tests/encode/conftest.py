@@ -40,9 +40,11 @@ def narrow(g: Genotype, rng: np.random.Generator, ops=("sep_conv_3x3", "max_pool
 
 @pytest.fixture(scope="session")
 def pool() -> tuple[list[Genotype], list[str]]:
-    """About 3000 genotypes and their hashes: random ones, all neighbours of a few (one op or
-    input apart), narrow-alphabet ones (many isomorphic pairs that are not identical), and
-    random relabellings of many of them."""
+    """About 2700 genotypes (about 1900 isomorphism classes) and their hashes.
+
+    Random ones, all neighbours of a few (one op or input apart), narrow-alphabet ones (many
+    isomorphic pairs that are not identical), and random relabellings of many of them.
+    """
     rng = np.random.default_rng(2024)
     base = sample(200, rng=rng)
     gs = list(base)
