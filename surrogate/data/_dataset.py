@@ -41,7 +41,6 @@ import hashlib
 import json
 import math
 import os
-import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -260,7 +259,7 @@ class Dataset:
             for text in self._table.column("arch").to_pylist():
                 g = cache.get(text)
                 if g is None:
-                    g = cache[text] = _genotype(text)
+                    g = cache[text] = from_string(text)
                 out.append(g)
             self._genotypes = out
         return list(self._genotypes)
@@ -362,24 +361,6 @@ class Dataset:
         if self._genotypes is not None:
             out._genotypes = [self._genotypes[i] for i in first]
         return out
-
-
-_PAIR = r"\('([a-z0-9_]+)', (\d)\)"
-_CELL = r"\[" + ", ".join([_PAIR] * 8) + r"\]"
-_REPR = re.compile(
-    rf"Genotype\(normal={_CELL}, normal_concat=\[2, 3, 4, 5\], reduce={_CELL}, reduce_concat=\[2, 3, 4, 5\]\)"
-)
-
-
-def _genotype(text: str) -> Genotype:
-    """Parse an ``arch`` string: a regex for the exact form ``str(Genotype)`` writes (about 20x
-    faster than the general parser), ``from_string`` for anything else. Both validate."""
-    m = _REPR.fullmatch(text)
-    if m is None:
-        return from_string(text)
-    g = m.groups()
-    pairs = [(g[i], int(g[i + 1])) for i in range(0, len(g), 2)]
-    return Genotype(normal=pairs[:8], reduce=pairs[8:])
 
 
 def _bad_column(records: list[dict]) -> str | None:
