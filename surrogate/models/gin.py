@@ -1,0 +1,366 @@
+r"""Graph isomorphism network (GIN) on cell graphs, with torch-geometric.
+
+The network embeds node features, applies ``n_layers`` GIN layers (GINE layers when the graphs
+carry edge features),
+
+.. math::
+    h_v^{(l+1)} = h_v^{(l)} + \mathrm{ReLU}\Big(\mathrm{BN}\big(\mathrm{MLP}\big((1+\epsilon) h_v^{(l)}
+    + \textstyle\sum_{u \in N(v)} h_u^{(l)} [+ W e_{uv}]\big)\big)\Big),
+
+with a residual connection and optionally a virtual node (a per-graph vector added to every node
+and updated from their pooled sum after each layer), pools every layer's node states (``sum`` or
+``mean``) and concatenates them (jumping knowledge, as in Xu et al., 2019, "How Powerful are
+Graph Neural Networks?"), and maps that vector through an MLP head to one number.
+
+Targets are standardised for training (their mean and std are stored) and the loss is MSE, L1
+or Huber on the standardised targets plus, optionally, a pairwise ranking hinge loss within
+each mini-batch. Early stopping keeps the epoch with the lowest validation MSE.
+
+Saved as ``model.safetensors`` (the state dict) beside ``model.json`` (parameters, input
+dimensions, target scaling, training history); loading runs no pickle.
+
+Shapes
+------
+- input: a :class:`~surrogate.models.GraphSet`, a ``torch_geometric`` ``Batch`` or a list of
+  ``Data``, each graph with ``x`` of shape ``(nodes, node_dim)``, ``edge_index`` of shape
+  ``(2, edges)`` and optionally ``edge_attr`` of shape ``(edges, edge_dim)``
+- output: ``(n_graphs,)`` float64
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from torch import nn
+
+from ._base import BaseModel, Callback, check_choice, check_number
+from ._graphs import GraphBatch, GraphSet, iter_batches
+
+__all__ = ["GINModel"]
+
+_FILE = "model.safetensors"
+_PREDICT_BATCH = 2048
+
+
+class _GINNet(nn.Module):
+    """GIN(E) layers with residuals, optional virtual node, jumping-knowledge readout, MLP head."""
+
+    def __init__(self, node_dim: int, edge_dim: int, hidden: int, n_layers: int, dropout: float,
+                 pooling: str, virtual_node: bool) -> None:
+        super().__init__()
+        from torch_geometric.nn import GINConv, GINEConv
+
+        self.pooling = pooling
+        self.dropout = dropout
+        self.embed = nn.Linear(node_dim, hidden)
+        self.convs = nn.ModuleList()
+        self.norms = nn.ModuleList()
+        for _ in range(n_layers):
+            mlp = nn.Sequential(
+                nn.Linear(hidden, hidden), nn.BatchNorm1d(hidden), nn.ReLU(), nn.Linear(hidden, hidden)
+            )
+            if edge_dim:
+                self.convs.append(GINEConv(mlp, train_eps=True, edge_dim=edge_dim))
+            else:
+                self.convs.append(GINConv(mlp, train_eps=True))
+            self.norms.append(nn.BatchNorm1d(hidden))
+        self.virtual = nn.ModuleList()
+        if virtual_node:
+            for _ in range(n_layers - 1):
+                self.virtual.append(nn.Sequential(nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, hidden)))
+        self.head = nn.Sequential(
+            nn.Linear(hidden * (n_layers + 1), hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, 1)
+        )
+
+    def _pool(self, h: torch.Tensor, batch: torch.Tensor, size: int) -> torch.Tensor:
+        from torch_geometric.nn import global_add_pool, global_mean_pool
+
+        pool = global_add_pool if self.pooling == "sum" else global_mean_pool
+        return pool(h, batch, size=size)
+
+    def forward(self, b: GraphBatch) -> torch.Tensor:
+        from torch_geometric.nn import global_add_pool
+
+        h = self.embed(b.x)
+        readouts = [self._pool(h, b.batch, b.num_graphs)]
+        vn = h.new_zeros(b.num_graphs, h.shape[1]) if len(self.virtual) else None
+        for layer, (conv, norm) in enumerate(zip(self.convs, self.norms)):
+            if vn is not None:
+                h = h + vn[b.batch]
+            out = conv(h, b.edge_index, b.edge_attr) if b.edge_attr is not None else conv(h, b.edge_index)
+            out = nn.functional.relu(norm(out))
+            out = nn.functional.dropout(out, p=self.dropout, training=self.training)
+            h = h + out
+            readouts.append(self._pool(h, b.batch, b.num_graphs))
+            if vn is not None and layer < len(self.virtual):
+                vn = vn + self.virtual[layer](global_add_pool(h, b.batch, size=b.num_graphs) + vn)
+        return self.head(torch.cat(readouts, dim=1)).squeeze(1)
+
+
+class GINModel(BaseModel):
+    """GIN regressor on graphs (see the module docstring for the architecture).
+
+    Parameters
+    ----------
+    hidden_dim : int, default 64
+    n_layers : int, default 4
+    pooling : {"sum", "mean"}, default "sum"
+    virtual_node : bool, default True
+    dropout : float, default 0.0
+    epochs : int, default 100
+        Most epochs; early stopping on a validation split usually ends sooner.
+    batch_size : int, default 64
+        Graphs per mini-batch.
+    learning_rate : float, default 0.003
+        AdamW's peak rate; a cosine schedule decays it to 1% over ``epochs``.
+    weight_decay : float, default 1e-4
+    loss : {"mse", "l1", "huber"}, default "mse"
+        On standardised targets.
+    rank_weight : float, default 0.0
+        Weight of the pairwise ranking hinge loss ``mean(relu(margin - (p_i - p_j)))`` over
+        pairs with ``y_i > y_j`` in a batch.
+    rank_margin : float, default 0.1
+        In standard deviations of the targets.
+    patience : int, default 20
+        Epochs without validation improvement before stopping.
+    device : str, default "cpu"
+        A torch device string. ``torch.set_num_threads`` is left to the caller.
+    seed : int, default 0
+        Seeds initialisation, dropout and shuffling inside a forked RNG: the caller's global
+        torch random state is left as it was.
+
+    Attributes
+    ----------
+    net_ : torch.nn.Module
+    y_mean_, y_std_ : float
+        Target standardisation.
+    best_epoch_ : int
+        The epoch whose weights were kept.
+    history_ : list of dict
+        Per epoch: ``epoch``, ``train`` (training loss) and ``val`` (validation MSE on
+        standardised targets, when a validation split was given).
+    node_dim_, edge_dim_ : int
+    """
+
+    family: ClassVar[str] = "gin"
+    input_kind: ClassVar[str] = "graphs"
+    input_keys: ClassVar[tuple[str, ...]] = ("node_dim_", "edge_dim_")
+    libraries: ClassVar[tuple[str, ...]] = ("torch", "torch_geometric", "safetensors")
+
+    def __init__(
+        self,
+        *,
+        hidden_dim: int = 64,
+        n_layers: int = 4,
+        pooling: str = "sum",
+        virtual_node: bool = True,
+        dropout: float = 0.0,
+        epochs: int = 100,
+        batch_size: int = 64,
+        learning_rate: float = 0.003,
+        weight_decay: float = 1e-4,
+        loss: str = "mse",
+        rank_weight: float = 0.0,
+        rank_margin: float = 0.1,
+        patience: int = 20,
+        device: str = "cpu",
+        seed: int = 0,
+    ) -> None:
+        self.hidden_dim = hidden_dim
+        self.n_layers = n_layers
+        self.pooling = pooling
+        self.virtual_node = virtual_node
+        self.dropout = dropout
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.loss = loss
+        self.rank_weight = rank_weight
+        self.rank_margin = rank_margin
+        self.patience = patience
+        self.device = device
+        self.seed = seed
+
+    # -- inputs ----------------------------------------------------------------------------------
+
+    @classmethod
+    def prepare(cls, X: Any, name: str = "X") -> GraphSet:
+        """Check graphs and hold them as a :class:`GraphSet` (returned unchanged if it is one)."""
+        return GraphSet.from_data(X, name)
+
+    @staticmethod
+    def _n_samples(X: GraphSet) -> int:
+        return len(X)
+
+    def _input_signature(self, X: GraphSet) -> dict[str, Any]:
+        return {"node_dim_": X.node_dim, "edge_dim_": X.edge_dim}
+
+    def _check_compatible(self, X: GraphSet, name: str) -> None:
+        if (X.node_dim, X.edge_dim) != (self.node_dim_, self.edge_dim_):
+            raise ValueError(
+                f"{name} has node/edge feature dims ({X.node_dim}, {X.edge_dim}) but this model was "
+                f"fit on ({self.node_dim_}, {self.edge_dim_}); encode the graphs the same way"
+            )
+
+    def _check_params(self) -> None:
+        super()._check_params()
+        check_number("hidden_dim", self.hidden_dim, low=1, integer=True)
+        check_number("n_layers", self.n_layers, low=1, integer=True)
+        check_choice("pooling", self.pooling, ("sum", "mean"))
+        if not isinstance(self.virtual_node, bool):
+            raise ValueError(f"virtual_node must be True or False, got {self.virtual_node!r}")
+        check_number("dropout", self.dropout, low=0, high=0.95)
+        check_number("epochs", self.epochs, low=1, integer=True)
+        check_number("batch_size", self.batch_size, low=2, integer=True)
+        check_number("learning_rate", self.learning_rate, low=0, low_open=True)
+        check_number("weight_decay", self.weight_decay, low=0)
+        check_choice("loss", self.loss, ("mse", "l1", "huber"))
+        check_number("rank_weight", self.rank_weight, low=0)
+        check_number("rank_margin", self.rank_margin, low=0)
+        check_number("patience", self.patience, low=1, integer=True)
+        try:
+            torch.device(self.device)
+        except (RuntimeError, TypeError) as err:
+            raise ValueError(f"device must be a torch device string such as 'cpu' or 'cuda', got {self.device!r}") from err
+
+    # -- training --------------------------------------------------------------------------------
+
+    def _new_net(self) -> _GINNet:
+        return _GINNet(
+            self.node_dim_, self.edge_dim_, self.hidden_dim, self.n_layers, float(self.dropout),
+            self.pooling, self.virtual_node,
+        )
+
+    def _objective(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        if self.loss == "mse":
+            loss = nn.functional.mse_loss(pred, target)
+        elif self.loss == "l1":
+            loss = nn.functional.l1_loss(pred, target)
+        else:
+            loss = nn.functional.huber_loss(pred, target, delta=1.0)
+        if self.rank_weight > 0 and pred.numel() > 1:
+            above = target[:, None] > target[None, :]
+            if bool(above.any()):
+                gap = pred[:, None] - pred[None, :]
+                loss = loss + self.rank_weight * torch.relu(self.rank_margin - gap[above]).mean()
+        return loss
+
+    def _fit(self, X: GraphSet, y: np.ndarray, val: tuple[GraphSet, np.ndarray] | None,
+             callback: Callback | None) -> None:
+        device = torch.device(self.device)
+        self.y_mean_ = float(np.mean(y))
+        std = float(np.std(y))
+        self.y_std_ = std if std > 0 else 1.0
+        target = torch.as_tensor((y - self.y_mean_) / self.y_std_, dtype=torch.float32)
+        val_target = None
+        if val is not None:
+            val_target = torch.as_tensor((val[1] - self.y_mean_) / self.y_std_, dtype=torch.float32)
+        forked = [device.index or 0] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=forked):
+            torch.manual_seed(int(self.seed))
+            shuffle = torch.Generator().manual_seed(int(self.seed))
+            net = self._new_net().to(device)
+            opt = torch.optim.AdamW(net.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
+            steps = self.epochs * math.ceil(len(X) / self.batch_size)
+            sched = torch.optim.lr_scheduler.LambdaLR(
+                opt, lambda s: 0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps))
+            )
+            history: list[dict[str, float]] = []
+            best, best_state, best_epoch, stale = math.inf, None, self.epochs - 1, 0
+            for epoch in range(self.epochs):
+                net.train()
+                total, count = 0.0, 0
+                for idx, batch in iter_batches(X, self.batch_size, shuffle=True, generator=shuffle):
+                    if batch.x.shape[0] < 2:  # batch norm needs two nodes
+                        continue
+                    loss = self._objective(net(batch.to(device)), target[idx].to(device))
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    nn.utils.clip_grad_norm_(net.parameters(), 5.0)
+                    opt.step()
+                    sched.step()
+                    total += float(loss.detach()) * len(idx)
+                    count += len(idx)
+                info = {"train": total / max(count, 1)}
+                if val is not None:
+                    pred = self._forward_all(net, val[0], device)
+                    info["val"] = float(torch.mean((pred - val_target) ** 2))
+                    if info["val"] < best:
+                        best, best_epoch, stale = info["val"], epoch, 0
+                        best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+                    else:
+                        stale += 1
+                history.append({"epoch": epoch, **info})
+                if callback is not None and callback(epoch, dict(info)):
+                    if val is None:
+                        best_epoch = epoch
+                    break
+                if val is not None and stale >= self.patience:
+                    break
+            if val is None:
+                best_epoch = history[-1]["epoch"]
+            if best_state is not None:
+                net.load_state_dict(best_state)
+        net.eval()
+        self.net_ = net
+        self.best_epoch_ = int(best_epoch)
+        self.history_ = history
+
+    @staticmethod
+    def _forward_all(net: nn.Module, graphs: GraphSet, device: torch.device) -> torch.Tensor:
+        was_training = net.training
+        net.eval()
+        outs = []
+        with torch.no_grad():
+            for _, batch in iter_batches(graphs, _PREDICT_BATCH):
+                outs.append(net(batch.to(device)).cpu())
+        net.train(was_training)
+        return torch.cat(outs)
+
+    def _predict(self, X: GraphSet) -> np.ndarray:
+        pred = self._forward_all(self.net_, X, next(self.net_.parameters()).device)
+        return pred.numpy().astype(np.float64) * self.y_std_ + self.y_mean_
+
+    # -- files -----------------------------------------------------------------------------------
+
+    def _save_state(self, directory: Path) -> dict[str, Any]:
+        from safetensors.torch import save_file
+
+        tensors = {k: v.detach().cpu().contiguous() for k, v in self.net_.state_dict().items()}
+        save_file(tensors, str(directory / _FILE), metadata={"family": self.family})
+        return {
+            "file": _FILE,
+            "y_mean": self.y_mean_,
+            "y_std": self.y_std_,
+            "best_epoch": self.best_epoch_,
+            "history": self.history_,
+        }
+
+    def _load_state(self, directory: Path, state: Mapping[str, Any]) -> None:
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+
+        path = directory / state.get("file", _FILE)
+        if not path.is_file():
+            raise ValueError(f"{directory} has no {path.name}; the saved model is incomplete")
+        self.y_mean_ = float(state["y_mean"])
+        self.y_std_ = float(state["y_std"])
+        self.best_epoch_ = int(state.get("best_epoch", -1))
+        self.history_ = list(state.get("history", []))
+        try:
+            tensors = load_file(str(path))
+        except (SafetensorError, OSError) as err:
+            raise ValueError(f"{path} is not a readable safetensors file ({err}); the saved model is damaged") from None
+        net = self._new_net()
+        try:
+            net.load_state_dict(tensors, strict=True)
+        except RuntimeError as err:
+            raise ValueError(f"{path} does not match the architecture in model.json: {err}") from None
+        net.to(torch.device(self.device)).eval()
+        self.net_ = net
