@@ -1,0 +1,207 @@
+"""Fit, evaluate and save a surrogate ensemble on a :class:`~surrogate.data.Dataset`.
+
+The one path every workflow takes (the CLI's ``fit``/``evaluate``/``tune``, the studies, the
+shipped checkpoints): rows of a dataset → the space's encoder (feature matrix for trees, graph
+batch for the GIN) → an :class:`~surrogate.ensemble.Ensemble` of ``n_members`` → calibration on the
+validation split → metrics on validation and test → a checkpoint directory.
+
+Examples
+--------
+>>> from surrogate.data import Dataset
+>>> from surrogate.fit import fit_surrogate
+>>> # ds = Dataset.read_parquet("training_data/fmnist/evaluations.parquet")
+>>> # result = fit_surrogate(ds, family="xgb", target="val_accuracy", seed=0)
+>>> # result.save("checkpoints/my-xgb")
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .data import Dataset, random_split
+from .ensemble import Ensemble
+from .metrics import regression_report
+from .models import model_class
+from .space.registry import get_space
+
+__all__ = ["FitResult", "encode", "evaluate", "fit_surrogate", "seed_statistics", "split_indices"]
+
+DEFAULT_FRACTIONS = (0.8, 0.1, 0.1)
+
+
+def encode(space: Any, archs: Sequence[Any], input_kind: str) -> Any:
+    """The model input for ``archs``: ``space.features`` for matrix models, ``space.graph_batch`` for
+    graph models."""
+    if input_kind == "matrix":
+        return space.features(archs)
+    if input_kind == "graphs":
+        return space.graph_batch(archs)
+    raise ValueError(f"unknown model input kind {input_kind!r}")
+
+
+def split_indices(dataset: Dataset, split: Any = None, seed: int = 0) -> tuple[tuple[np.ndarray, ...], dict]:
+    """Resolve ``split`` into (train, val, test) row indices and a JSON description.
+
+    ``split`` may be ``None`` (random 80/10/10 by architecture, seeded), a tuple of fractions, or a
+    tuple of three index arrays.
+    """
+    if split is None or (isinstance(split, (tuple, list)) and all(isinstance(f, float) for f in split)):
+        fractions = tuple(split) if split is not None else DEFAULT_FRACTIONS
+        parts = random_split(dataset, fractions, rng=seed)
+        if len(parts) != 3:
+            raise ValueError(f"a split needs three parts (train, val, test), got fractions {fractions}")
+        return parts, {"kind": "random_by_architecture", "fractions": list(fractions), "seed": seed}
+    parts = tuple(np.asarray(p, dtype=np.int64) for p in split)
+    if len(parts) != 3:
+        raise ValueError("split must be (train, val, test) index arrays")
+    return parts, {"kind": "indices", "sizes": [len(p) for p in parts]}
+
+
+def seed_statistics(dataset: Dataset, target: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per architecture with two or more rows: (row index of its first row, mean, std ddof=1)."""
+    hashes = dataset.column("arch_hash")
+    y = dataset.column(target).astype(float)
+    _, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
+    multi = np.flatnonzero(counts >= 2)
+    if len(multi) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
+    sums = np.bincount(inverse, weights=y)
+    sq = np.bincount(inverse, weights=y**2)
+    mean = sums / counts
+    var = np.maximum((sq - counts * mean**2) / np.maximum(counts - 1, 1), 0.0)
+    first = np.full(len(counts), -1, dtype=np.int64)
+    order = np.arange(len(y))[::-1]
+    first[inverse[order]] = order
+    return first[multi], mean[multi], np.sqrt(var[multi])
+
+
+def evaluate(
+    ensemble: Ensemble, space: Any, dataset: Dataset, target: str, indices: np.ndarray | None = None
+) -> tuple[dict[str, float], np.ndarray, np.ndarray]:
+    """Metrics of ``ensemble`` on ``dataset`` rows (all by default): (report, mean, std).
+
+    Adds ``kl_to_seeds`` when some architectures have several seeds among those rows.
+    """
+    part = dataset if indices is None else dataset.take(indices)
+    if len(part) == 0:
+        raise ValueError("nothing to evaluate: the split is empty")
+    archs = part.genotypes() if space.name == "darts" else space.parse(list(part.column("arch")))
+    X = encode(space, archs, ensemble.model_class.input_kind)
+    mean, std = ensemble.predict(X)
+    y = part.column(target).astype(float)
+    first, s_mean, s_std = seed_statistics(part, target)
+    kw = {}
+    if len(first) >= 2:
+        kw = {"seed_mean": s_mean, "seed_std": s_std}
+        # KL is between each architecture's predicted Gaussian and the Gaussian of its seeds.
+        report_kl = regression_report(s_mean, mean[first], std[first], **kw)
+    report = regression_report(y, mean, std)
+    if kw:
+        report["kl_to_seeds"] = report_kl.get("kl_to_seeds", float("nan"))
+        report["n_multi_seed"] = int(len(first))
+    return report, mean, std
+
+
+@dataclass
+class FitResult:
+    """A fitted, calibrated ensemble with its metrics and provenance."""
+
+    ensemble: Ensemble
+    space: Any
+    target: str
+    metrics: dict[str, dict[str, float]]
+    split: dict
+    data_fingerprint: str
+    fit_seconds: float
+    sizes: dict[str, int]
+    extra: dict = field(default_factory=dict)
+
+    def save(self, directory: str | Path, *, overwrite: bool = False, extra: Mapping[str, Any] | None = None) -> Path:
+        """Write a checkpoint directory (manifest + member files)."""
+        from .checkpoint import save_checkpoint
+
+        return save_checkpoint(
+            self.ensemble, directory,
+            target=self.target,
+            encoder={"space": self.space.name, **dict(self.space.encoder_version), "state": self.space.state_dict()},
+            data_fingerprint=self.data_fingerprint,
+            split=self.split,
+            metrics=self.metrics,
+            extra={"fit_seconds": self.fit_seconds, "sizes": self.sizes, **self.extra, **dict(extra or {})},
+            overwrite=overwrite,
+        )
+
+
+def fit_surrogate(
+    dataset: Dataset,
+    *,
+    family: str,
+    target: str = "val_accuracy",
+    split: Any = None,
+    n_members: int = 10,
+    params: Mapping[str, Any] | None = None,
+    seed: int = 0,
+    calibrate: bool = True,
+    progress: bool | None = None,
+    callback: Callable | None = None,
+) -> FitResult:
+    """Fit an ensemble of ``family`` on ``dataset`` and measure it.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    family : {"gin", "xgb", "lgb", "rf", "knn"}
+    target : str, default "val_accuracy"
+        Any numeric column (``train_time`` for a runtime model).
+    split : None, fractions or (train, val, test) indices
+        See :func:`split_indices`; default a seeded 80/10/10 split by architecture.
+    n_members : int, default 10
+    params : mapping, optional
+        Model hyperparameters (defaults: ``configs/models/<family>.yaml``).
+    seed : int, default 0
+        Seeds the split (when random) and the members.
+    calibrate : bool, default True
+        Fit the std calibration on the validation split.
+    """
+    if target not in dataset.columns:
+        raise ValueError(f"target {target!r} is not a column; columns: {', '.join(dataset.columns)}")
+    space = get_space(dataset.space)
+    (tr, va, te), split_desc = split_indices(dataset, split, seed)
+    if len(tr) == 0 or len(va) == 0:
+        raise ValueError(f"the split leaves {len(tr)} training and {len(va)} validation rows; need both")
+    y_all = dataset.column(target).astype(float)
+    ok = np.isfinite(y_all)
+    tr, va, te = tr[ok[tr]], va[ok[va]], te[ok[te]]
+    train = dataset.take(tr)
+    archs_tr = train.genotypes() if space.name == "darts" else space.parse(list(train.column("arch")))
+    space.fit(archs_tr)
+    kind = model_class(family).input_kind
+    X_tr = encode(space, archs_tr, kind)
+    val = dataset.take(va)
+    archs_va = val.genotypes() if space.name == "darts" else space.parse(list(val.column("arch")))
+    X_va = encode(space, archs_va, kind)
+    t0 = time.perf_counter()
+    ens = Ensemble(family, n_members=n_members, params=dict(params or {}), seed=seed)
+    fit_kwargs: dict[str, Any] = {}
+    if progress is not None:
+        fit_kwargs["progress"] = progress
+    if callback is not None:
+        fit_kwargs["callback"] = callback
+    ens.fit(X_tr, y_all[tr], X_va, y_all[va], **fit_kwargs)
+    if calibrate and n_members >= 2:
+        ens.calibrate(X_va, y_all[va])
+    fit_seconds = time.perf_counter() - t0
+    metrics = {"val": evaluate(ens, space, dataset, target, va)[0]}
+    if len(te):
+        metrics["test"] = evaluate(ens, space, dataset, target, te)[0]
+    return FitResult(
+        ensemble=ens, space=space, target=target, metrics=metrics, split=split_desc,
+        data_fingerprint=dataset.fingerprint(), fit_seconds=fit_seconds,
+        sizes={"train": int(len(tr)), "val": int(len(va)), "test": int(len(te))},
+    )
