@@ -1,0 +1,261 @@
+"""The benchmark users query: a set of checkpoints that stands in for training an architecture.
+
+A benchmark directory holds ``benchmark.json`` (format version, which checkpoint answers which
+target, the measured seed noise, the network-cost tables, out-of-distribution thresholds and the
+sha256 of every checkpoint manifest) and one checkpoint directory per model. Loading verifies the
+checksums; nothing is fetched from a network and no global random state is touched.
+
+Examples
+--------
+>>> import surrogate
+>>> bench = surrogate.load()                                  # doctest: +SKIP
+>>> bench.predict(arch)                   # one architecture in, a float out   # doctest: +SKIP
+>>> bench.predict([a, b], with_noise=True, seed=0)   # like seed 0 of a table  # doctest: +SKIP
+>>> bench.query(arch).std                 # ensemble uncertainty               # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .cost import network_cost
+from .noise import arch_keys, standard_normal
+from .space import Genotype, parse
+
+__all__ = ["BENCHMARK_FILE", "DEFAULT_PATH", "FORMAT_VERSION", "Benchmark", "BenchmarkError", "QueryResult", "load"]
+
+BENCHMARK_FILE = "benchmark.json"
+FORMAT_VERSION = 1
+DEFAULT_PATH = Path(__file__).resolve().parents[1] / "checkpoints" / "default"
+
+
+class BenchmarkError(ValueError):
+    """A benchmark directory that is missing, foreign, from a newer version, or tampered with."""
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Everything the benchmark knows about architectures (arrays, or floats for one architecture).
+
+    Attributes
+    ----------
+    mean : validation accuracy (%) predicted by the ensemble mean
+    std : calibrated ensemble standard deviation (uncertainty about ``mean``)
+    sample : one noisy draw, as if trained once more (seed ``seed`` when given)
+    runtime : predicted training time (s) at the benchmark's fidelity
+    params, flops : exact parameter count and multiply-accumulates of the network
+    ood : whether the ensemble disagrees more than on 99% of its test split
+    """
+
+    mean: Any
+    std: Any
+    sample: Any
+    runtime: Any
+    params: Any
+    flops: Any
+    ood: Any
+
+    def to_dict(self) -> dict:
+        def conv(v: Any) -> Any:
+            return v.tolist() if isinstance(v, np.ndarray) else (v.item() if isinstance(v, np.generic) else v)
+
+        return {k: conv(getattr(self, k)) for k in ("mean", "std", "sample", "runtime", "params", "flops", "ood")}
+
+
+class Benchmark:
+    """A loaded benchmark directory.
+
+    Parameters
+    ----------
+    path : path
+        A directory with ``benchmark.json`` (see module docstring).
+    rng : seed or Generator, optional
+        The benchmark's own generator, used for noisy draws when no ``seed`` is given.
+    """
+
+    def __init__(self, path: str | Path, rng: Any = None) -> None:
+        self.path = Path(path)
+        spec_path = self.path / BENCHMARK_FILE
+        if not spec_path.is_file():
+            raise BenchmarkError(
+                f"{self.path} is not a benchmark directory (no {BENCHMARK_FILE}); build one with "
+                "scripts/build_default.py or surrogate.assemble.assemble_benchmark"
+            )
+        try:
+            spec = json.loads(spec_path.read_text())
+        except (ValueError, UnicodeDecodeError) as err:
+            raise BenchmarkError(f"{spec_path} is not valid JSON: {err}") from None
+        version = spec.get("format_version") if isinstance(spec, dict) else None
+        if not isinstance(version, int):
+            raise BenchmarkError(f"{spec_path} has no format_version; it was not written by this package")
+        if version > FORMAT_VERSION:
+            raise BenchmarkError(
+                f"{spec_path} has format version {version}, newer than this package reads "
+                f"({FORMAT_VERSION}); upgrade surrogate"
+            )
+        for name, entry in spec["models"].items():
+            manifest = self.path / entry["dir"] / "manifest.json"
+            if not manifest.is_file():
+                raise BenchmarkError(f"model {name!r}: {manifest} is missing")
+            if _sha256(manifest) != entry["manifest_sha256"]:
+                raise BenchmarkError(
+                    f"model {name!r}: {manifest} does not match the checksum in {BENCHMARK_FILE}; "
+                    "the checkpoint was modified after the benchmark was assembled"
+                )
+        self.spec = spec
+        self._rng = np.random.default_rng(rng)
+        self._loaded: dict[str, tuple[Any, dict, Any]] = {}
+
+    def __repr__(self) -> str:
+        return f"Benchmark({str(self.path)!r}, models={sorted(self.spec['models'])})"
+
+    # -- models ------------------------------------------------------------------------------
+
+    @property
+    def models(self) -> dict[str, dict]:
+        """Model name -> its entry (target, family, directory, test metrics)."""
+        return dict(self.spec["models"])
+
+    def default_model(self, target: str) -> str:
+        try:
+            return self.spec["default"][target]
+        except KeyError:
+            raise BenchmarkError(f"this benchmark has no model for {target!r}") from None
+
+    def _model(self, name: str) -> tuple[Any, dict, Any]:
+        if name not in self.spec["models"]:
+            raise ValueError(f"unknown model {name!r}; this benchmark has {sorted(self.spec['models'])}")
+        if name not in self._loaded:
+            from .checkpoint import load_checkpoint
+            from .space.registry import get_space
+
+            ensemble, manifest = load_checkpoint(self.path / self.spec["models"][name]["dir"])
+            enc = manifest.get("encoder") or {}
+            space = get_space(enc.get("space", "darts"))
+            if enc.get("state"):
+                space.load_state_dict(enc["state"])
+            self._loaded[name] = (ensemble, manifest, space)
+        return self._loaded[name]
+
+    # -- the API ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _parse(archs: Any) -> tuple[list[Genotype], bool]:
+        """(genotypes, whether one architecture was given)."""
+        parsed = parse(archs)
+        if isinstance(parsed, Genotype):
+            return [parsed], True
+        return list(parsed), False
+
+    def _mean_std(self, genotypes: list[Genotype], name: str) -> tuple[np.ndarray, np.ndarray]:
+        from .fit import encode
+
+        ensemble, _, space = self._model(name)
+        if not genotypes:
+            return np.zeros(0), np.zeros(0)
+        X = encode(space, genotypes, ensemble.model_class.input_kind)
+        return ensemble.predict(X)
+
+    def _noise(self, genotypes: list[Genotype], target: str, seed: int | None) -> np.ndarray:
+        sd = float(self.spec["noise"][target]["seed_std"])
+        if seed is None:
+            z = self._rng.standard_normal(len(genotypes))
+        else:
+            z = standard_normal(arch_keys(genotypes), seed)
+        return sd * z
+
+    @staticmethod
+    def _out(values: np.ndarray, single: bool) -> Any:
+        return float(values[0]) if single else values
+
+    def predict(
+        self,
+        archs: Any,
+        with_noise: bool = False,
+        seed: int | None = None,
+        return_std: bool = False,
+        model: str | None = None,
+    ) -> Any:
+        """Validation accuracy (%) of architectures.
+
+        Parameters
+        ----------
+        archs : one architecture or a list, in any form :func:`surrogate.space.parse` accepts
+        with_noise : bool, default False
+            Add seed noise of the measured size: like one more training run.
+        seed : int, optional
+            With ``with_noise``, draw ``seed`` of each architecture: reproducible whatever the call
+            order or batch (like reading seed ``seed`` of a table). ``None`` uses the benchmark's
+            own generator.
+        return_std : bool, default False
+            Also return the calibrated ensemble std.
+        model : str, optional
+            A model name from :attr:`models` (default: the benchmark's default for accuracy).
+
+        Returns
+        -------
+        float or ndarray (and the std likewise when ``return_std``)
+
+        Raises
+        ------
+        ValueError
+            For an invalid architecture, with the same message as ``surrogate.space.parse``.
+        """
+        genotypes, single = self._parse(archs)
+        name = model or self.default_model("val_accuracy")
+        mean, std = self._mean_std(genotypes, name)
+        if with_noise:
+            mean = mean + self._noise(genotypes, "val_accuracy", seed)
+        if return_std:
+            return self._out(mean, single), self._out(std, single)
+        return self._out(mean, single)
+
+    def predict_runtime(self, archs: Any, with_noise: bool = False, seed: int | None = None) -> Any:
+        """Training time (s) at the benchmark's fidelity, from the runtime ensemble."""
+        genotypes, single = self._parse(archs)
+        mean, _ = self._mean_std(genotypes, self.default_model("train_time"))
+        if with_noise:
+            mean = mean + self._noise(genotypes, "train_time", seed)
+        return self._out(np.maximum(mean, 0.0), single)
+
+    def cost(self, archs: Any) -> tuple[Any, Any]:
+        """Exact (params, FLOPs) of the networks at the benchmark's fidelity."""
+        genotypes, single = self._parse(archs)
+        params, flops = network_cost(genotypes, self.spec["cost_tables"])
+        return self._out(params, single), self._out(flops, single)
+
+    def query(self, archs: Any, seed: int | None = None, model: str | None = None) -> QueryResult:
+        """Mean, std, a noisy sample, runtime, params, FLOPs and an out-of-distribution flag."""
+        genotypes, single = self._parse(archs)
+        name = model or self.default_model("val_accuracy")
+        mean, std = self._mean_std(genotypes, name)
+        sample = mean + self._noise(genotypes, "val_accuracy", seed)
+        runtime, _ = self._mean_std(genotypes, self.default_model("train_time"))
+        params, flops = network_cost(genotypes, self.spec["cost_tables"])
+        ood = std > float(self.spec["models"][name]["ood_std_threshold"])
+        if single:
+            return QueryResult(float(mean[0]), float(std[0]), float(sample[0]), float(max(runtime[0], 0.0)),
+                               int(params[0]), int(flops[0]), bool(ood[0]))
+        return QueryResult(mean, std, sample, np.maximum(runtime, 0.0), params, flops, ood)
+
+
+def load(path: str | Path | None = None, rng: Any = None) -> Benchmark:
+    """The shipped default benchmark, or the one at ``path``."""
+    target = Path(path) if path is not None else DEFAULT_PATH
+    if path is None and not (target / BENCHMARK_FILE).exists():
+        raise BenchmarkError(
+            f"the shipped default benchmark is missing from {target}; a clone of the repository "
+            "carries it under checkpoints/default (pass a path to load another)"
+        )
+    return Benchmark(target, rng=rng)
