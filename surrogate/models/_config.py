@@ -57,6 +57,8 @@ class ParamSpec:
         if self.type not in _TYPES:
             raise ValueError(f"type must be one of {_TYPES}, got {self.type!r}")
         if self.type == "categorical":
+            if not isinstance(self.choices, (list, tuple)):
+                raise ValueError(f"choices must be a list, got {self.choices!r}")
             if not self.choices or self.low is not None or self.high is not None or self.log:
                 raise ValueError("a categorical parameter needs a non-empty choices list and no low/high/log")
             object.__setattr__(self, "choices", tuple(self.choices))

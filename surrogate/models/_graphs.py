@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
+import numpy as np
 import torch
 
 __all__ = ["GraphBatch", "GraphSet", "iter_batches"]
@@ -47,7 +48,8 @@ class GraphBatch(NamedTuple):
 class GraphSet:
     """Graphs as concatenated tensors with per-graph offsets; edges keep graph-local node ids.
 
-    Build it with :meth:`from_data`; take graphs out with :meth:`batch`.
+    Build it with :meth:`from_data`; take mini-batches out with :meth:`batch` and splits with
+    :meth:`subset` (or slicing, ``graphs[:100]``).
     """
 
     def __init__(
@@ -217,25 +219,52 @@ class GraphSet:
 
     # -- slicing -------------------------------------------------------------------------------
 
-    def batch(self, index: torch.Tensor | Sequence[int] | None = None) -> GraphBatch:
-        """The graphs at ``index`` (all when ``None``), in that order, as one block-diagonal batch."""
+    def _gather(self, index: Any) -> tuple[torch.Tensor, ...]:
+        """Source rows of the nodes and edges of the graphs at ``index``, and their counts."""
         if index is None:
             index = torch.arange(len(self))
-        index = torch.as_tensor(index, dtype=torch.int64)
-        k = int(index.numel())
-        nc = self._node_counts[index]
-        ec = self._edge_counts[index]
+        index = torch.as_tensor(np.asarray(index) if not isinstance(index, torch.Tensor) else index)
+        if index.dtype == torch.bool:
+            if index.numel() != len(self):
+                raise ValueError(f"a boolean mask needs {len(self)} entries, got {index.numel()}")
+            index = torch.nonzero(index).reshape(-1)
+        index = index.to(torch.int64).reshape(-1)
+        if index.numel() and (int(index.min()) < -len(self) or int(index.max()) >= len(self)):
+            raise ValueError(f"graph index out of range for a set of {len(self)} graphs")
+        index = torch.where(index < 0, index + len(self), index)
+        nc, ec = self._node_counts[index], self._edge_counts[index]
         new_node_start = torch.cumsum(nc, 0) - nc
-        total_nodes = int(nc.sum())
-        # node j of the batch comes from global node (old start of its graph) + (j - new start)
-        node_src = torch.arange(total_nodes) + torch.repeat_interleave(self.node_ptr[index] - new_node_start, nc)
-        total_edges = int(ec.sum())
         new_edge_start = torch.cumsum(ec, 0) - ec
-        edge_src = torch.arange(total_edges) + torch.repeat_interleave(self.edge_ptr[index] - new_edge_start, ec)
+        # row j of the result comes from (old start of its graph) + (j - new start of its graph)
+        node_src = torch.arange(int(nc.sum())) + torch.repeat_interleave(self.node_ptr[index] - new_node_start, nc)
+        edge_src = torch.arange(int(ec.sum())) + torch.repeat_interleave(self.edge_ptr[index] - new_edge_start, ec)
+        return index, node_src, edge_src, nc, ec, new_node_start
+
+    def batch(self, index: Any = None) -> GraphBatch:
+        """The graphs at ``index`` (all when ``None``), in that order, as one block-diagonal batch."""
+        index, node_src, edge_src, nc, ec, new_node_start = self._gather(index)
         edge_index = self.edge_index[:, edge_src] + torch.repeat_interleave(new_node_start, ec)[None, :]
         edge_attr = None if self.edge_attr is None else self.edge_attr[edge_src]
-        batch = torch.repeat_interleave(torch.arange(k), nc)
-        return GraphBatch(self.x[node_src], edge_index, edge_attr, batch, k)
+        batch = torch.repeat_interleave(torch.arange(int(index.numel())), nc)
+        return GraphBatch(self.x[node_src], edge_index, edge_attr, batch, int(index.numel()))
+
+    def subset(self, index: Any) -> GraphSet:
+        """A new GraphSet of the graphs at ``index`` (e.g. a train/val/test split), in that order."""
+        _, node_src, edge_src, nc, ec, _ = self._gather(index)
+        zero = torch.zeros(1, dtype=torch.int64)
+        return GraphSet(
+            self.x[node_src], self.edge_index[:, edge_src],
+            None if self.edge_attr is None else self.edge_attr[edge_src],
+            torch.cat([zero, torch.cumsum(nc, 0)]), torch.cat([zero, torch.cumsum(ec, 0)]),
+        )
+
+    def __getitem__(self, index: Any) -> GraphSet:
+        """``graphs[2:5]``, ``graphs[[0, 3]]``: :meth:`subset` with slices too."""
+        if isinstance(index, slice):
+            index = range(*index.indices(len(self)))
+        elif isinstance(index, (int, np.integer)):
+            index = [int(index)]
+        return self.subset(list(index) if isinstance(index, range) else index)
 
 
 def iter_batches(

@@ -33,6 +33,7 @@ def graph_task(n: int, seed: int = 0, node_types: int = 4, edge_attr: bool = Fal
     import torch
     from torch_geometric.data import Data
 
+    torch.set_num_threads(1)  # the test machine is small and shared
     rng = np.random.default_rng(seed)
     weights = np.linspace(-1.0, 1.0, node_types)
     graphs, ys = [], []
@@ -72,9 +73,6 @@ def _split(X: Any, y: np.ndarray, a: int, b: int) -> tuple[tuple, tuple, tuple]:
 
 def make_task(family: str) -> Task:
     if family == "gin":
-        import torch
-
-        torch.set_num_threads(1)
         graphs, y = graph_task(400, seed=0)
         train, val, test = _split(graphs, y, 280, 340)
         other = graph_task(120, seed=1, node_types=5, edge_attr=True)

@@ -88,3 +88,16 @@ def test_gin_uses_edge_features_when_present() -> None:
     for g in changed:
         g.edge_attr = g.edge_attr + 1.0
     assert not np.allclose(model.predict(changed), model.predict(graphs[:5]))
+
+
+def test_subset_and_slicing_make_independent_graph_sets() -> None:
+    graphs, _ = graph_task(10, seed=3, edge_attr=True)
+    full = GraphSet.from_data(graphs)
+    for part, picks in ((full[2:5], [2, 3, 4]), (full.subset([7, 1]), [7, 1]), (full[-1], [9]),
+                        (full.subset(np.arange(10) % 3 == 0), [0, 3, 6, 9])):
+        assert len(part) == len(picks)
+        assert_same_batch(part.batch(), Batch.from_data_list([graphs[i] for i in picks]))
+    with pytest.raises(ValueError, match="out of range"):
+        full.subset([10])
+    with pytest.raises(ValueError, match="boolean mask"):
+        full.subset(np.ones(3, dtype=bool))

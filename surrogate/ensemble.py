@@ -1,0 +1,369 @@
+"""Deep ensembles: N members of one model family that differ only in their seed.
+
+A member's seed drives everything random in its training (initialisation, dropout and
+shuffling for the GIN; row and feature subsampling for the trees; the bootstrap of a random
+forest; the row subsample of kNN). The seeds come from ``np.random.SeedSequence(seed).spawn``.
+
+``predict`` runs every member once and returns the mean and the standard deviation across them.
+The raw spread is seldom calibrated; :meth:`Ensemble.calibrate` fits, on a validation split,
+
+.. math::  \\sigma_{\\text{total}}^2 = (s \\cdot \\text{std})^2 + \\sigma_{\\text{noise}}^2
+
+by maximum Gaussian likelihood of the residuals (``method="scale+noise"``, the default) or just
+the scale with ``\\sigma_{\\text{noise}} = 0`` (``method="scale"``, closed form
+``s^2 = mean(r^2 / std^2)``). The noise floor matters because the validation targets are single
+training runs: even a perfect mean misses them by the seed-to-seed noise of training, which the
+members' spread (disagreement of surrogates) does not contain. See docs/models.md for the measured
+effect.
+
+:meth:`Ensemble.sample` draws ``mean + std_total * z`` with independent ``z ~ N(0, 1)`` per row:
+the predictive distribution of one new training run of each architecture. Picking a random
+member per row instead would reproduce the spread of *surrogates trained with other seeds*, not
+of *architectures trained with other seeds*, and could never produce values outside the
+members' range.
+
+Examples
+--------
+>>> import numpy as np
+>>> from surrogate.ensemble import Ensemble
+>>> rng = np.random.default_rng(0)
+>>> X = rng.random((300, 3), dtype=np.float32)
+>>> y = X[:, 0] + 0.1 * rng.standard_normal(300)
+>>> ens = Ensemble("rf", n_members=3, params={"n_estimators": 10}, seed=0).fit(X[:200], y[:200])
+>>> ens = ens.calibrate(X[200:], y[200:])
+>>> mean, std = ens.predict(X[:5])
+>>> mean.shape, bool((std > 0).all())
+((5,), True)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .models import BaseModel, Callback, make_model, model_class
+
+__all__ = ["Calibration", "Ensemble", "fit_calibration"]
+
+_METHODS = ("scale+noise", "scale")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """``std_total = sqrt((scale * std)**2 + noise**2)``, fit on a validation split.
+
+    ``nll_before``/``nll_after`` are the validation Gaussian NLL with the raw and the calibrated
+    std (``inf`` when some raw std is 0); ``n`` is the number of validation rows.
+    """
+
+    method: str
+    scale: float
+    noise: float
+    n: int
+    nll_before: float
+    nll_after: float
+
+    def apply(self, std: np.ndarray) -> np.ndarray:
+        """The calibrated std."""
+        return np.sqrt((self.scale * np.asarray(std, dtype=np.float64)) ** 2 + self.noise**2)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (``inf`` written as ``None``)."""
+        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Calibration:
+        """Inverse of :meth:`to_dict`; checks the values."""
+        try:
+            cal = cls(
+                method=str(d["method"]), scale=float(d["scale"]), noise=float(d["noise"]), n=int(d["n"]),
+                nll_before=math.inf if d.get("nll_before") is None else float(d["nll_before"]),
+                nll_after=math.inf if d.get("nll_after") is None else float(d["nll_after"]),
+            )
+        except (KeyError, TypeError, ValueError) as err:
+            raise ValueError(f"calibration record {dict(d)} is incomplete or malformed: {err}") from None
+        if cal.method not in _METHODS or not (cal.scale >= 0 and cal.noise >= 0):
+            raise ValueError(f"calibration record {dict(d)} has an unknown method or a negative scale/noise")
+        return cal
+
+
+def _nll(r2: np.ndarray, var: np.ndarray) -> float:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if np.any(var <= 0):
+            return math.inf
+        return float(np.mean(0.5 * np.log(2 * math.pi * var) + 0.5 * r2 / var))
+
+
+def fit_calibration(residual: Any, std: Any, method: str = "scale+noise") -> Calibration:
+    """Fit the scale (and noise floor) that maximise the Gaussian likelihood of ``residual``.
+
+    Parameters
+    ----------
+    residual : array-like of shape (n,)
+        ``y_val - mean``.
+    std : array-like of shape (n,)
+        The ensemble's raw std on the same rows.
+    method : {"scale+noise", "scale"}, default "scale+noise"
+    """
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    r = np.asarray(residual, dtype=np.float64).reshape(-1)
+    u = np.asarray(std, dtype=np.float64).reshape(-1)
+    if r.shape != u.shape or r.size < 2:
+        raise ValueError(f"residual and std must be 1-D of equal length >= 2, got {r.shape} and {u.shape}")
+    if not (np.all(np.isfinite(r)) and np.all(np.isfinite(u)) and np.all(u >= 0)):
+        raise ValueError("residual and std must be finite and std non-negative")
+    r2, u2 = r**2, u**2
+    before = _nll(r2, u2)
+    rms = math.sqrt(float(np.mean(r2)))
+    if rms == 0:
+        return Calibration(method, 1.0, 0.0, r.size, before, before)
+    if method == "scale":
+        if np.any(u == 0):
+            raise ValueError(
+                "the members agree exactly on some rows (std 0), so no scale can calibrate them; "
+                "use method='scale+noise'"
+            )
+        s = math.sqrt(float(np.mean(r2 / u2)))
+        return Calibration(method, s, 0.0, r.size, before, _nll(r2, s**2 * u2))
+    if not np.any(u > 0):
+        return Calibration(method, 1.0, rms, r.size, before, _nll(r2, np.full_like(r2, rms**2)))
+    from scipy.optimize import minimize
+
+    # log-parameters; the noise floor may shrink to a millionth of the residual RMS (effectively 0)
+    lo_b, hi_b = math.log(rms * 1e-6), math.log(rms * 10)
+    pos = u > 0
+    s_only = math.sqrt(float(np.mean(r2[pos] / u2[pos])))
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        a, b = theta
+        sa, sb = math.exp(2 * a), math.exp(2 * b)
+        var = sa * u2 + sb
+        w = 0.5 / var - 0.5 * r2 / var**2  # d nll / d var, per row
+        return float(np.mean(0.5 * np.log(var) + 0.5 * r2 / var)), np.array(
+            [float(np.mean(w * 2 * sa * u2)), float(np.mean(w * 2 * sb))]
+        )
+
+    bounds = [(math.log(s_only) - 15, math.log(s_only) + 5), (lo_b, hi_b)]
+    starts = [(math.log(s_only), math.log(rms * 0.01)), (math.log(s_only) - 5, math.log(rms)),
+              (math.log(s_only * 0.7), math.log(rms * 0.5))]
+    best = None
+    for a0, b0 in starts:
+        res = minimize(objective, np.array([a0, min(max(b0, lo_b), hi_b)]), jac=True, method="L-BFGS-B",
+                       bounds=bounds)
+        if best is None or res.fun < best.fun:
+            best = res
+    s, noise = math.exp(best.x[0]), math.exp(best.x[1])
+    return Calibration(method, s, noise, r.size, before, _nll(r2, s**2 * u2 + noise**2))
+
+
+class Ensemble:
+    """``n_members`` models of ``family`` with the same parameters and spawned seeds.
+
+    Parameters
+    ----------
+    family : str
+        A key of :data:`surrogate.models.MODELS`.
+    n_members : int, default 10
+    params : mapping, optional
+        Parameters for every member (not ``seed``); the rest take the family's defaults.
+    seed : int, default 0
+        Root of the members' seeds.
+
+    Attributes
+    ----------
+    members_ : list of models
+    member_seeds_ : list of int
+    calibration_ : Calibration
+        Set by :meth:`calibrate`.
+    """
+
+    def __init__(self, family: str, n_members: int = 10, params: Mapping[str, Any] | None = None,
+                 seed: int = 0) -> None:
+        self.family = family
+        self.n_members = n_members
+        self.params = params
+        self.seed = seed
+
+    def __repr__(self) -> str:
+        state = f", fitted, calibrated={hasattr(self, 'calibration_')}" if hasattr(self, "members_") else ""
+        return f"Ensemble({self.family!r}, n_members={self.n_members}, seed={self.seed}{state})"
+
+    # -- parameters --------------------------------------------------------------------------------
+
+    def get_params(self) -> dict[str, Any]:
+        """The constructor arguments (``params`` as a plain dict)."""
+        return {"family": self.family, "n_members": self.n_members, "params": dict(self.params or {}),
+                "seed": self.seed}
+
+    def _check(self) -> type:
+        cls = model_class(self.family)
+        if isinstance(self.n_members, bool) or not isinstance(self.n_members, (int, np.integer)) or self.n_members < 1:
+            raise ValueError(f"n_members must be a positive int, got {self.n_members!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer)) or self.seed < 0:
+            raise ValueError(f"seed must be a non-negative int, got {self.seed!r}")
+        params = dict(self.params or {})
+        if "seed" in params:
+            raise ValueError("params must not contain 'seed': the ensemble gives each member its own seed")
+        make_model(self.family, **params)  # rejects unknown parameter names
+        return cls
+
+    def member_seeds(self) -> list[int]:
+        """The members' seeds: ``SeedSequence(seed).spawn(n_members)``, each as a 31-bit int."""
+        children = np.random.SeedSequence(int(self.seed)).spawn(int(self.n_members))
+        return [int(c.generate_state(1, dtype=np.uint32)[0] & 0x7FFFFFFF) for c in children]
+
+    @property
+    def model_class(self) -> type:
+        """The members' class."""
+        return model_class(self.family)
+
+    # -- fitting -------------------------------------------------------------------------------
+
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        X_val: Any = None,
+        y_val: Any = None,
+        *,
+        progress: bool | Callable[[int, int], Any] = False,
+        callback: Callback | None = None,
+    ) -> Ensemble:
+        """Fit every member on the same data (inputs are checked and converted once).
+
+        Parameters
+        ----------
+        X, y, X_val, y_val
+            As for a single model's ``fit``; the validation split drives each member's early
+            stopping.
+        progress : bool or callable, default False
+            ``True`` shows a tqdm bar over members; a callable gets ``(done, total)`` after each.
+        callback : callable, optional
+            Passed to every member's ``fit`` (per epoch / boosting round).
+
+        Returns
+        -------
+        self
+        """
+        cls = self._check()
+        X = cls.prepare(X, "X")
+        if X_val is not None:
+            X_val = cls.prepare(X_val, "X_val")
+        params = dict(self.params or {})
+        seeds = self.member_seeds()
+        bar = None
+        if progress is True:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(seeds), desc=f"fitting {self.family} ensemble", unit="member")
+        members: list[BaseModel] = []
+        try:
+            for i, s in enumerate(seeds):
+                member = make_model(self.family, **params, seed=s)
+                members.append(member.fit(X, y, X_val, y_val, callback=callback))
+                if bar is not None:
+                    bar.update(1)
+                elif callable(progress):
+                    progress(i + 1, len(seeds))
+        finally:
+            if bar is not None:
+                bar.close()
+        self.__dict__.pop("calibration_", None)
+        self.members_ = members
+        self.member_seeds_ = seeds
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "members_"):
+            raise ValueError("this Ensemble is not fitted yet; call fit(X, y) or load a checkpoint first")
+
+    # -- prediction ----------------------------------------------------------------------------
+
+    def predict_members(self, X: Any) -> np.ndarray:
+        """Every member's prediction, shape ``(n_members, n)``; inputs are converted once."""
+        self._check_fitted()
+        X = self.model_class.prepare(X, "X")
+        return np.stack([m.predict(X) for m in self.members_])
+
+    @staticmethod
+    def _spread(preds: np.ndarray) -> np.ndarray:
+        if preds.shape[0] < 2:
+            return np.zeros(preds.shape[1])
+        return preds.std(axis=0, ddof=1)
+
+    def predict(self, X: Any, *, calibrated: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and std over members, from one pass over them.
+
+        ``std`` is the members' sample standard deviation (``ddof=1``), mapped through the
+        calibration when the ensemble has one and ``calibrated`` is true.
+        """
+        preds = self.predict_members(X)
+        mean, std = preds.mean(axis=0), self._spread(preds)
+        if calibrated and hasattr(self, "calibration_"):
+            std = self.calibration_.apply(std)
+        return mean, std
+
+    def sample(self, X: Any, rng: Any = None, *, calibrated: bool = True) -> np.ndarray:
+        """One draw per row of ``N(mean, std**2)``: a prediction as if each architecture were
+        trained once more with another seed (see the module docstring).
+
+        ``rng`` is anything :func:`numpy.random.default_rng` accepts.
+        """
+        mean, std = self.predict(X, calibrated=calibrated)
+        return mean + std * np.random.default_rng(rng).standard_normal(mean.shape[0])
+
+    # -- calibration ---------------------------------------------------------------------------
+
+    def calibrate(self, X_val: Any, y_val: Any, *, method: str = "scale+noise") -> Ensemble:
+        """Fit :attr:`calibration_` on a validation split (see the module docstring)."""
+        self._check_fitted()
+        mean, std = self.predict(X_val, calibrated=False)
+        y = BaseModel._targets(y_val, mean.shape[0], "y_val")
+        self.calibration_ = fit_calibration(y - mean, std, method)
+        return self
+
+    # -- persistence ---------------------------------------------------------------------------
+
+    @classmethod
+    def from_members(
+        cls,
+        members: Sequence[BaseModel],
+        *,
+        params: Mapping[str, Any] | None = None,
+        seed: int = 0,
+        member_seeds: Sequence[int] | None = None,
+        calibration: Calibration | None = None,
+    ) -> Ensemble:
+        """An ensemble of already fitted members (what loading a checkpoint does)."""
+        if not members:
+            raise ValueError("an ensemble needs at least one member")
+        families = {m.family for m in members}
+        if len(families) != 1:
+            raise ValueError(f"members must share one family, got {sorted(families)}")
+        if not all(m.is_fitted for m in members):
+            raise ValueError("every member must be fitted")
+        ens = cls(families.pop(), len(members), dict(params or {}), seed)
+        ens.members_ = list(members)
+        ens.member_seeds_ = list(member_seeds) if member_seeds is not None else [m.seed for m in members]
+        if calibration is not None:
+            ens.calibration_ = calibration
+        return ens
+
+    def save(self, directory: str | Path, **meta: Any) -> Path:
+        """Write a checkpoint (see :func:`surrogate.checkpoint.save_checkpoint`)."""
+        from .checkpoint import save_checkpoint
+
+        return save_checkpoint(self, directory, **meta)
+
+    @classmethod
+    def load(cls, directory: str | Path) -> Ensemble:
+        """Load a checkpoint's ensemble (see :func:`surrogate.checkpoint.load_checkpoint`)."""
+        from .checkpoint import load_checkpoint
+
+        return load_checkpoint(directory)[0]
