@@ -1,0 +1,60 @@
+"""Query the benchmark for architectures: mean, std, a noisy sample, runtime, params, FLOPs, OOD.
+
+Architectures come as arguments or from a file (one per line: the Genotype string, or a JSON
+config dict); anything surrogate.space.parse accepts. Invalid ones are reported with the parser's
+message.
+
+Examples
+--------
+  surrogate query "Genotype(normal=[('sep_conv_3x3', 0), ...], ...)"
+  surrogate query --file archs.txt --seed 0 --json
+  surrogate query --known darts_v2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+NAME = "query"
+HELP = "predict accuracy, uncertainty, runtime and cost of architectures"
+RAW_HELP = True
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("archs", nargs="*", help="architectures (Genotype strings or JSON config dicts)")
+    p.add_argument("--file", help="file with one architecture per line ('-' for standard input)")
+    p.add_argument("--known", nargs="*", help="well-known cells by name (darts_v1, darts_v2, ...)")
+    p.add_argument("--benchmark", help="benchmark directory (default: the shipped checkpoints/default)")
+    p.add_argument("--model", help="accuracy model name in the benchmark (default: its default)")
+    p.add_argument("--seed", type=int, help="noise seed for the sample (default: the benchmark's generator)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    import surrogate
+    from surrogate.space import KNOWN
+
+    items: list = list(args.archs)
+    if args.file:
+        text = sys.stdin.read() if args.file == "-" else open(args.file).read()
+        items += [line.strip() for line in text.splitlines() if line.strip()]
+    for name in args.known or []:
+        if name not in KNOWN:
+            raise ValueError(f"unknown cell {name!r}; known: {', '.join(KNOWN)}")
+        items.append(KNOWN[name])
+    if not items:
+        raise ValueError("give architectures as arguments, with --file, or with --known")
+    items = [json.loads(x) if isinstance(x, str) and x.lstrip().startswith("{") else x for x in items]
+    bench = surrogate.load(args.benchmark)
+    q = bench.query(items, seed=args.seed, model=args.model)
+    d = q.to_dict()
+    if args.json:
+        print(json.dumps([{k: d[k][i] for k in d} for i in range(len(items))], indent=2))
+        return 0
+    print(f"{'#':>3}{'val acc %':>16}{'noisy':>8}{'runtime s':>11}{'params':>9}{'MFLOPs':>8}  OOD")
+    for i in range(len(items)):
+        print(f"{i:>3}{d['mean'][i]:>9.2f} ± {d['std'][i]:<4.2f}{d['sample'][i]:>8.2f}{d['runtime'][i]:>11.1f}"
+              f"{d['params'][i]:>9}{d['flops'][i] / 1e6:>8.2f}  {'yes' if d['ood'][i] else 'no'}")
+    return 0
