@@ -120,9 +120,12 @@ def convert(data: dict) -> dict[str, list]:
 def check(table: dict[str, list]) -> list[str]:
     """Sanity checks of the op/edge reading against the accuracies; returns lines to print."""
     cells = nb201.parse(table["arch"])
+    arr = nb201.to_array(cells)
+    live_mask = nb201.live_edge_mask(arr)
     acc = np.asarray(table["val_accuracy"])
-    live = np.array([any(nb201.live_edges(c)) for c in cells])
-    n_conv = np.array([sum("conv" in op for op, on in zip(c.ops, nb201.live_edges(c)) if on) for c in cells])
+    live = live_mask.any(axis=1)
+    is_conv = np.isin(arr, [nb201.OPS.index(op) for op in nb201.OPS if "conv" in op])
+    n_conv = (is_conv & live_mask).sum(axis=1)
     lines = [
         f"cells: {len(cells)}; val_accuracy {acc.min():.2f}..{acc.max():.2f}, mean {acc.mean():.2f}",
         f"disconnected cells (no live input->output path): {(~live).sum()}, accuracy "
@@ -136,9 +139,9 @@ def check(table: dict[str, list]) -> list[str]:
         raise ValueError("disconnected cells are not at chance accuracy: the op/edge reading is wrong")
     if not np.all(acc[live] > 10.5):
         raise ValueError("a connected cell sits at chance accuracy: the op/edge reading is wrong")
-    keys = [nb201.canonical_string(c) for c in cells]
-    by_class: dict[str, list[float]] = {}
-    for k, a in zip(keys, acc):
+    keys = nb201.canonical_index(arr)
+    by_class: dict[int, list[float]] = {}
+    for k, a in zip(keys.tolist(), acc):
         by_class.setdefault(k, []).append(a)
     spread = [np.std(v) for k, v in by_class.items() if len(v) > 1 and min(v) > 10.5]
     lines.append(

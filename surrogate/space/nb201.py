@@ -63,6 +63,7 @@ __all__ = [
     "canonical_index",
     "canonical_string",
     "from_index",
+    "live_edge_mask",
     "live_edges",
     "mutate",
     "neighbours",
@@ -406,6 +407,12 @@ def canonical_index(indices: np.ndarray) -> np.ndarray:
     """Vectorised: op-index rows ``(n, 6)`` -> the index (0..15624) of each canonical cell."""
     arr = np.asarray(indices, dtype=np.int64).reshape(-1, N_EDGES)
     return _tables()[0][arr @ _POW]
+
+
+def live_edge_mask(indices: np.ndarray) -> np.ndarray:
+    """Vectorised :func:`live_edges`: op-index rows ``(n, 6)`` -> ``bool (n, 6)``."""
+    arr = np.asarray(indices, dtype=np.int64).reshape(-1, N_EDGES)
+    return _tables()[1][arr @ _POW]
 
 
 def live_edges(cell: Cell201) -> tuple[bool, ...]:
