@@ -86,7 +86,8 @@ def evaluate(
 ) -> tuple[dict[str, float], np.ndarray, np.ndarray]:
     """Metrics of ``ensemble`` on ``dataset`` rows (all by default): (report, mean, std).
 
-    Adds ``kl_to_seeds`` when some architectures have several seeds among those rows.
+    Adds ``kl_to_seeds`` when some architectures have several seeds among those rows (over those
+    whose seeds differ; ``n_multi_seed`` counts them).
     """
     part = dataset if indices is None else dataset.take(indices)
     if len(part) == 0:
@@ -96,8 +97,12 @@ def evaluate(
     mean, std = ensemble.predict(X)
     y = part.column(target).astype(float)
     first, s_mean, s_std = seed_statistics(part, target)
+    # KL to a point mass is infinite: leave out architectures whose seeds agree exactly (e.g. the
+    # NB201 cells with no input-output path, all at chance accuracy).
+    spread = s_std > 0
+    first, s_mean, s_std = first[spread], s_mean[spread], s_std[spread]
     kw = {}
-    if len(first) >= 2:
+    if len(first) >= 2 and np.all(std[first] > 0):  # an uncalibrated single member has std 0
         kw = {"seed_mean": s_mean, "seed_std": s_std}
         # KL is between each architecture's predicted Gaussian and the Gaussian of its seeds.
         report_kl = regression_report(s_mean, mean[first], std[first], **kw)

@@ -7,6 +7,10 @@ pairs) named ``arch`` or ``genotype`` (or ``arch_column``), and ``val_accuracy``
 present; every other column is kept as an extra column. Rows with an invalid architecture or a
 missing, NaN or out-of-range target are reported and skipped.
 
+Other search spaces (``space="nb201"`` or ``"generic"``, see :mod:`surrogate.space.registry`) read
+the architecture column with that space's ``parse``; a generic table may instead give each cell
+as top-level ``nodes`` / ``edges`` / ``edge_labels`` fields of a JSONL record.
+
 Examples
 --------
 >>> import tempfile, pathlib
@@ -24,7 +28,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pyarrow as pa
@@ -40,6 +44,9 @@ ARCH_COLUMNS: tuple[str, ...] = ("arch", "genotype")
 
 _SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 _FLOATS = ("test_accuracy", "train_time")
+#: Keys of a generic cell given as top-level fields of a record (``space="generic"``).
+_GENERIC_KEYS = ("nodes", "edges", "edge_labels")
+_INLINE = "<nodes/edges>"  # marks "the cell is the record's own nodes/edges fields"
 _INTS = ("params", "epochs", "seed")
 
 
@@ -52,6 +59,7 @@ def read_table(
     strict: bool = False,
     dedupe: bool = False,
     progress: bool | None = None,
+    space: str = "darts",
 ) -> tuple[Dataset, ReadReport]:
     """Read a CSV (``.csv``), JSON Lines (``.jsonl``, ``.ndjson``) or Parquet file of evaluations.
 
@@ -71,6 +79,8 @@ def read_table(
         Keep only the first row of each (architecture up to isomorphism, seed).
     progress : bool or None, default None
         Progress bar over rows; ``None`` shows it only on a terminal.
+    space : {"darts", "nb201", "generic"}, default "darts"
+        The search space of the architectures; the Dataset records it.
 
     Returns
     -------
@@ -92,6 +102,7 @@ def read_table(
         raise ValueError(f"{path}: no such file")
     rename = dict(rename or {})
     source = path.stem if source is None else source
+    fields = _fields_of(space)
     rows = {"csv": _csv_rows, "jsonl": _jsonl_rows, "parquet": _parquet_rows}[kind](path)
     report = ReadReport()
     records: list[dict] = []
@@ -104,24 +115,42 @@ def read_table(
             continue
         row = {rename.get(k, k): v for k, v in raw.items()}
         if column is None:
-            column = _arch_column(path, row, arch_column)
+            column = _arch_column(path, row, arch_column, space)
         try:
-            records.append(_record(row, column, source, text=kind == "csv"))
+            records.append(_record(row, column, source, text=kind == "csv", fields=fields))
         except ValueError as err:
             report.skip(where, str(err), strict)
     if kind == "csv":
         records = _typed_extras(records)
-    dataset = Dataset.from_records(records)
+    dataset = Dataset.from_records(records, space=space)
     if dedupe:
         dataset, report.n_duplicates = dataset.dedupe()
     report.n_read = len(dataset)
     return dataset, report
 
 
-def _arch_column(path: Path, row: Mapping, arch_column: str | None) -> str:
+def _fields_of(space: str) -> Callable[[object], tuple[str, str]]:
+    """``arch_fields`` for ``space``: one architecture in any form -> (canonical string, hash)."""
+    if space == "darts":
+        return arch_fields
+    from surrogate.space.registry import get_space
+
+    sp = get_space(space)
+
+    def fields(value: object) -> tuple[str, str]:
+        arch = sp.parse(value)
+        if isinstance(arch, list):
+            raise ValueError(f"expected one architecture, got a list of {len(arch)}: {value!r:.80}")
+        return sp.canonical_string(arch), sp.arch_hash(arch)
+
+    return fields
+
+
+def _arch_column(path: Path, row: Mapping, arch_column: str | None, space: str = "darts") -> str:
     names = [arch_column] if arch_column is not None else list(ARCH_COLUMNS)
-    for name in names:
-        if name in row:
+    inline = arch_column is None and space == "generic" and not any(n in row for n in names) and "nodes" in row
+    for name in [*names, _INLINE] if inline else names:
+        if name in row or name == _INLINE:
             if "val_accuracy" not in row:
                 raise ValueError(
                     f"{path}: no 'val_accuracy' column (columns: {list(row)}); rename yours with "
@@ -133,13 +162,18 @@ def _arch_column(path: Path, row: Mapping, arch_column: str | None) -> str:
     )
 
 
-def _record(row: Mapping, column: str, source: str, text: bool) -> dict:
+def _record(
+    row: Mapping, column: str, source: str, text: bool, fields: Callable[[object], tuple[str, str]] = arch_fields
+) -> dict:
     """One validated record from one row; ``text`` rows (CSV) hold strings to convert."""
     value = (lambda k: _from_text(row.get(k), k)) if text else row.get
-    arch, arch_hash = arch_fields(row.get(column))
-    rec = {
-        k: v for k, v in row.items() if k not in (column, "arch", "arch_hash") and k is not None
-    }
+    if column == _INLINE:
+        arch, arch_hash = fields({k: row[k] for k in _GENERIC_KEYS if k in row})
+        drop = {*_GENERIC_KEYS, "arch", "arch_hash"}
+    else:
+        arch, arch_hash = fields(row.get(column))
+        drop = {column, "arch", "arch_hash"}
+    rec = {k: v for k, v in row.items() if k not in drop and k is not None}
     rec["arch"], rec["arch_hash"] = arch, arch_hash
     rec["val_accuracy"] = number(value("val_accuracy"), "val_accuracy")
     for name in _FLOATS:
