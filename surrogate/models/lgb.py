@@ -15,6 +15,8 @@ from ._base import BaseModel, Callback, check_number
 
 __all__ = ["LightGBMModel"]
 
+#: Below this many rows, predict on one thread.
+SMALL_BATCH = 2048
 _FILE = "model.txt"
 
 
@@ -147,7 +149,12 @@ class LightGBMModel(BaseModel):
         self.n_rounds_ = int(n_rounds)
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
-        kwargs = {} if self.n_jobs is None else {"num_threads": int(self.n_jobs)}
+        # Small batches on one thread: OpenMP's start-up and synchronisation cost more than the
+        # trees (measured: 160 ms instead of ~1 ms for one row on a loaded 2-core machine).
+        if len(X) < SMALL_BATCH:
+            kwargs = {"num_threads": 1}
+        else:
+            kwargs = {} if self.n_jobs is None else {"num_threads": int(self.n_jobs)}
         return self.booster_.predict(X, **kwargs)
 
     def _save_state(self, directory: Path) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from ._base import BaseModel, Callback, check_number
 
 __all__ = ["XGBoostModel"]
 
+#: Below this many rows, predict on one thread.
+SMALL_BATCH = 2048
 _FILE = "model.ubj"
 
 
@@ -147,6 +149,12 @@ class XGBoostModel(BaseModel):
         self.n_rounds_ = n_rounds
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
+        # Small batches on one thread: OpenMP's start-up and synchronisation cost more than the
+        # trees (measured: 18 ms instead of ~1 ms for one row on a loaded 2-core machine).
+        threads = 1 if len(X) < SMALL_BATCH else (int(self.n_jobs) if self.n_jobs is not None else 0)
+        if getattr(self, "_threads", None) != threads:
+            self.booster_.set_param({"nthread": threads})
+            self._threads = threads
         return self.booster_.inplace_predict(X)
 
     def _save_state(self, directory: Path) -> dict[str, Any]:
