@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import time
 import zlib
 from collections.abc import Iterable, Mapping
@@ -161,6 +162,22 @@ class LeaveOneOutResult:
             "baseline": self.baseline.to_record() if self.baseline is not None else None,
             "skipped": self.skipped,
         }
+
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> LeaveOneOutResult:
+        """The result :meth:`to_dict` (or the JSON file :meth:`write`) describes (without ``splits``)."""
+        if not isinstance(doc, Mapping) or doc.get("format") != _FORMAT:
+            raise ValueError(f"not a leave-one-out result (expected format {_FORMAT!r})")
+
+        def row(r: Mapping[str, Any]) -> HeldOutSource:
+            return HeldOutSource(**{k: (math.nan if v is None else v) for k, v in r.items()})
+
+        return cls(
+            rows=tuple(row(r) for r in doc["held_out"]),
+            baseline=row(doc["baseline"]) if doc.get("baseline") else None,
+            skipped=dict(doc.get("skipped") or {}), splits={}, column=doc["column"], family=doc["family"],
+            target=doc["target"], n_members=doc["n_members"], config=dict(doc.get("config") or {}),
+        )
 
     def to_table(self) -> str:
         """A text table: one row per held-out value, then the baseline."""

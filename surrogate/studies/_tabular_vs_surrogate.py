@@ -274,6 +274,19 @@ class TabularVsSurrogateResult:
             "summary": {m: {"mean": mu, "std": sd} for m, (mu, sd) in self.summary.items()},
         }
 
+    @classmethod
+    def from_dict(cls, doc: Mapping[str, Any]) -> TabularVsSurrogateResult:
+        """The result :meth:`to_dict` (or the JSON file :meth:`write`) describes."""
+        if not isinstance(doc, Mapping) or doc.get("format") != _FORMAT:
+            raise ValueError(f"not a tabular-vs-surrogate result (expected format {_FORMAT!r})")
+        noise = {k: _float(v) for k, v in doc["noise"].items()}
+        seeds = tuple(
+            SeedComparison(**{k: (_float(v) if k in METRICS or k == "fit_seconds" else v) for k, v in r.items()})
+            for r in doc["seeds"]
+        )
+        return cls(seeds=seeds, family=doc["family"], target=doc["target"], n_members=doc["n_members"],
+                   n_archs=doc["n_archs"], n_seeds=doc["n_seeds"], config=dict(doc.get("config") or {}), **noise)
+
     def to_table(self) -> str:
         """A text table: one row per replicate, then mean ± std, then the noise model."""
         head = ("seed [others]", "n test", "MAE surrogate", "MAE table", "τ surrogate", "τ table", "MAE table (all)")
@@ -312,6 +325,11 @@ class TabularVsSurrogateResult:
         if plot:
             files["png"] = self.plot(out / "tabular_vs_surrogate.png")
         return files
+
+
+def _float(value: Any) -> float:
+    """A JSON number back to a float (``null`` was NaN)."""
+    return math.nan if value is None else float(value)
 
 
 def _arch_splits(
