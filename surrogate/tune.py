@@ -237,6 +237,7 @@ def tune(
     metric: str = "rmse",
     fixed: Mapping[str, Any] | None = None,
     params_out: str | Path | None = None,
+    pruner: Any = None,
     progress: bool = False,
     callbacks: tuple[Callable, ...] = (),
 ) -> TuneResult:
@@ -270,6 +271,9 @@ def tune(
         Parameters held fixed in every trial (over the defaults, and taken out of the search).
     params_out : path, optional
         Write the best parameters there as YAML (:func:`write_params`).
+    pruner : optuna.pruners.BasePruner, optional
+        Default: a :class:`~optuna.pruners.MedianPruner` (5 startup trials, 10 warm-up epochs) for
+        the GIN, none for the other families (they report nothing to prune on).
     progress : bool, default False
         Optuna's progress bar over this run's trials.
     callbacks : tuple of callables
@@ -333,8 +337,9 @@ def tune(
         "family": family, "target": target, "metric": metric, "split": split_desc,
         "data_fingerprint": dataset.fingerprint(), "n_members_per_trial": int(n_members_per_trial),
     }
-    pruner = (optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=10)
-              if family == "gin" else optuna.pruners.NopPruner())
+    if pruner is None:
+        pruner = (optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=10)
+                  if family == "gin" else optuna.pruners.NopPruner())
     study = optuna.create_study(storage=url, study_name=name, direction=direction, load_if_exists=True,
                                 pruner=pruner)
     if study.direction.name.lower() != direction:
