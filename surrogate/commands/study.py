@@ -70,7 +70,7 @@ def _common(p: argparse.ArgumentParser, study: str) -> None:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="study", metavar="STUDY", required=True)
     tvs = sub.add_parser(
-        "tabular-vs-surrogate", formatter_class=argparse.RawDescriptionHelpFormatter,
+        "tabular-vs-surrogate",
         help="surrogate fit on one seed vs that seed's table entries (NAS-Bench-301 Table 1)",
         description="For each seed i of architectures with 3+ seeds: fit a surrogate on seed i of the training "
                     "architectures; score it and the seed-i values (the 'table') against the mean of the other "
@@ -88,7 +88,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                      help="also train on one run of each architecture with fewer seeds (default: off, as in "
                           "the paper)")
     loo = sub.add_parser(
-        "leave-one-out", formatter_class=argparse.RawDescriptionHelpFormatter,
+        "leave-one-out",
         help="fit without one value of a column (an optimizer), test on it",
         description="For each value of --column with --min-rows rows: fit on the other rows (less any row of a "
                     "held-out architecture), test on the held-out rows; R², Kendall τ, MAE per value.",
