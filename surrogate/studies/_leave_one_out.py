@@ -39,7 +39,6 @@ from typing import Any
 import numpy as np
 
 from surrogate.data import Dataset, random_split, split_by_column
-from surrogate.metrics import regression_report
 
 from ._output import fmt, text_table, write_csv, write_json
 
@@ -222,12 +221,13 @@ def _score(dataset: Dataset, name: str, parts: tuple[np.ndarray, np.ndarray, np.
     from surrogate.fit import evaluate, fit_surrogate
 
     t0 = time.perf_counter()
-    fitted = fit_surrogate(dataset, family=family, target=target, split=parts, n_members=n_members,
-                           params=params, seed=seed, calibrate=len(parts[1]) >= 2, progress=False)
+    no_test = np.zeros(0, dtype=np.int64)  # scored below
+    fitted = fit_surrogate(dataset, family=family, target=target, split=(parts[0], parts[1], no_test),
+                           n_members=n_members, params=params, seed=seed, calibrate=len(parts[1]) >= 2,
+                           progress=False)
     test = parts[2]
     test = test[np.isfinite(dataset.column(target)[test].astype(np.float64))]
-    _, mean, std = evaluate(fitted.ensemble, fitted.space, dataset, target, test)
-    report = regression_report(dataset.column(target)[test].astype(np.float64), mean, std)
+    report, _, _ = evaluate(fitted.ensemble, fitted.space, dataset, target, test)
     return HeldOutSource(
         held_out=name, n_test=int(len(test)), n_train=fitted.sizes["train"], n_val=fitted.sizes["val"],
         n_overlap=int(n_overlap), **{m: float(report[m]) for m in METRICS},
