@@ -87,3 +87,14 @@ def cli(capsys):
             return json.loads(out)
 
     return Runner()
+
+
+@pytest.fixture()
+def torch_one_thread():
+    """Run torch on one thread for the test, then restore: tiny GIN fits are several times slower
+    with torch's OpenMP threads on a busy machine (measured 7x on 2 loaded cores)."""
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -72,7 +72,9 @@ def test_text_output_prints_the_metrics_table(cli, nb201_table, params_file, tmp
 
 
 @pytest.mark.parametrize("family", ["gin", "rf"])
-def test_nb301_tree_leave_one_optimizer_out(cli, nb301_tree, params_file, tmp_path, family):
+def test_nb301_tree_leave_one_optimizer_out(cli, nb301_tree, params_file, tmp_path, family, request):
+    if family == "gin":
+        request.getfixturevalue("torch_one_thread")
     ckpt = tmp_path / family
     fit = cli.json("fit", "--data", nb301_tree, "--family", family, "--members", 2, "--split", "leave-out:source=re",
                    "--params", params_file(family), "--out", ckpt)

@@ -110,7 +110,7 @@ def test_pruning_callback_reports_the_first_member_in_the_study_direction():
         cb(1, {"val": 3.0})
 
 
-def test_gin_trials_are_pruned_on_validation_loss(nb301_tree, tmp_path):
+def test_gin_trials_are_pruned_on_validation_loss(nb301_tree, tmp_path, torch_one_thread):
     """With a pruner that always prunes after warm-up, every GIN trial past the startup ones ends
     PRUNED at the first reported epoch past warm-up, so pruning is wired to the training loop."""
     from surrogate.data import read_nb301
