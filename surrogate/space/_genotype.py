@@ -25,8 +25,34 @@ class _Fields(NamedTuple):
     reduce_concat: tuple[int, ...]
 
 
+#: For pair i (node 2 + i // 2), every valid (op, input).
+_VALID_PAIRS = tuple(
+    frozenset((op, inp) for op in OPS for inp in range(2 + i // 2)) for i in range(N_PAIRS)
+)
+
+
 def _check_cell(name: str, cell: object) -> Cell:
-    """Return ``cell`` as a tuple of ``(op, input)`` pairs or raise with the node at fault."""
+    """Return ``cell`` as a tuple of ``(op, input)`` pairs or raise with the node at fault.
+
+    A fast path accepts the common valid input with set look-ups; anything it does not accept
+    goes through :func:`_check_cell_slow`, which finds and names the problem.
+    """
+    if type(cell) in (tuple, list) and len(cell) == N_PAIRS:  # type: ignore[arg-type]
+        try:
+            out = tuple(p if type(p) is tuple else tuple(p) for p in cell)  # type: ignore[union-attr]
+        except TypeError:
+            out = ()
+        if (
+            len(out) == N_PAIRS
+            and all(len(p) == 2 and type(p[1]) is int and p in v for p, v in zip(out, _VALID_PAIRS))
+            and out[0][1] != out[1][1] and out[2][1] != out[3][1]
+            and out[4][1] != out[5][1] and out[6][1] != out[7][1]
+        ):
+            return out
+    return _check_cell_slow(name, cell)
+
+
+def _check_cell_slow(name: str, cell: object) -> Cell:
     if isinstance(cell, (str, bytes)) or not hasattr(cell, "__len__") or not hasattr(cell, "__iter__"):
         raise InvalidArchitectureError(
             f"{name} cell: expected a sequence of {N_PAIRS} (op, input) pairs, got {cell!r}"
