@@ -90,11 +90,11 @@ class Evaluator:
                 archs = archs[:left]
                 self._exhausted = True
         runtime = _values(self.bench.predict_runtime(archs), len(archs), "predict_runtime")
-        if not np.all(np.isfinite(runtime)) or np.any(runtime <= 0):
+        bad = ~(np.isfinite(runtime) & (runtime >= 0))
+        if np.any(bad):
             raise ValueError(
-                "the benchmark's predict_runtime returned a non-positive or non-finite training "
-                f"time ({runtime[~(np.isfinite(runtime) & (runtime > 0))][0]!r}); a time budget "
-                "needs positive runtimes"
+                "the benchmark's predict_runtime returned a negative or non-finite training time "
+                f"({float(runtime[bad][0])!r}); check the runtime model of the checkpoint"
             )
         time = self._seconds + np.cumsum(runtime)
         if budget.seconds is not None:

@@ -179,6 +179,6 @@ def search(
         if any(len(t) for t in trajs):
             files["plot"] = plot_trajectories(
                 trajs, out / "trajectories.png", x=x,
-                title=f"NAS on the benchmark: {repeats} repeats, budget {budget.describe()}",
+                title=f"NAS on the benchmark: {repeats} repeats, budget {budget.describe()} per run",
             )
     return SearchResult(trajs, summary, budget, seed, ref, files)

@@ -82,12 +82,12 @@ class _BadRuntime:
         return np.full(len(archs), 90.0)
 
     def predict_runtime(self, archs):
-        return np.zeros(len(archs))
+        return np.array([5.0, -1.0, np.nan])[: len(archs)]
 
 
-def test_non_positive_runtime_is_refused():
+def test_negative_or_nan_runtime_is_refused():
     ev = Evaluator(_BadRuntime(), Budget(seconds=100.0), 0)
-    with pytest.raises(ValueError, match="non-positive or non-finite"):
+    with pytest.raises(ValueError, match=r"negative or non-finite training time \(-1.0\)"):
         ev.evaluate(sample(2, rng=0))
 
 
