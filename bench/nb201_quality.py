@@ -18,6 +18,7 @@ into one part; see docs/nb201-quality.md.
     python bench/nb201_quality.py --out bench/results/nb201_quality.json
     python bench/nb201_quality.py --models xgb knn --members 2 --sizes 100 --json   # quick look
     python bench/nb201_quality.py --gin-members 5 --params '{"gin": {"epochs": 20}}'
+    python bench/nb201_quality.py --split rows --out bench/results/nb201_quality_rows.json
 
 Results are written to ``--out`` after every ensemble (atomically), so a stopped run keeps what it
 finished; ``complete`` is true only when everything ran.
@@ -70,6 +71,14 @@ def load(path: str | os.PathLike = DEFAULT_DATA) -> Any:
         raise ValueError(f"{path}: {report.n_skipped} rows could not be read; the table is damaged, re-convert it "
                          "(training_data/nb201_analog/README.md)")
     return dataset
+
+
+def row_split(n: int, seed: int = 0, fractions: Sequence[float] = (0.8, 0.1, 0.1)) -> tuple[np.ndarray, ...]:
+    """Rows ``0..n-1`` split at random into sorted parts of the given fractions, ignoring isomorphism."""
+    order = np.random.default_rng(seed).permutation(n)
+    cuts = np.round(np.cumsum(fractions) * n).astype(np.int64)
+    cuts[-1] = n
+    return tuple(np.sort(part).astype(np.int64) for part in np.split(order, cuts[:-1]))
 
 
 def _cpu_seconds() -> float:
@@ -208,6 +217,7 @@ def run_quality(
     sizes: Sequence[int] = DEFAULT_SIZES,
     curve_models: Sequence[str] | None = None,
     params: Mapping[str, Mapping[str, Any]] | None = None,
+    split: str = "architecture",
     seed: int = 0,
     threads: int | None = 1,
     out: str | os.PathLike | None = None,
@@ -232,6 +242,10 @@ def run_quality(
         Families for the learning curve; default the two with the best validation Kendall τ.
     params : mapping of family -> mapping, optional
         Hyperparameters over :data:`BENCH_PARAMS` (which sit over ``configs/models``).
+    split : {"architecture", "rows"}, default "architecture"
+        ``"architecture"``: :func:`surrogate.fit.split_indices` (isomorphic cells share a part).
+        ``"rows"``: :func:`row_split`, cells at random regardless of isomorphism, so a test cell's
+        isomorphic twins may be in training (for comparison with figures measured that way).
     seed : int, default 0
         Seeds the split, the members and the subsamples.
     threads : int or None, default 1
@@ -274,7 +288,13 @@ def run_quality(
     def members_of(family: str) -> int:
         return gin_members if family == "gin" and gin_members is not None else members
 
-    (tr, va, te), split_desc = split_indices(dataset, None, seed)
+    if split == "architecture":
+        (tr, va, te), split_desc = split_indices(dataset, None, seed)
+    elif split == "rows":
+        (tr, va, te), split_desc = row_split(len(dataset), seed), {
+            "kind": "random_by_row", "fractions": [0.8, 0.1, 0.1], "seed": seed}
+    else:
+        raise ValueError(f"split must be 'architecture' or 'rows', got {split!r}")
     hashes = dataset.column("arch_hash")
     results: dict[str, Any] = {
         "benchmark": "nb201_quality",
@@ -403,6 +423,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="families for the learning curve (default: the best two by validation tau)")
     p.add_argument("--params", default=None,
                    help='JSON object of per-family hyperparameters over the bench defaults, e.g. \'{"gin": {"epochs": 20}}\'')
+    p.add_argument("--split", choices=("architecture", "rows"), default="architecture",
+                   help="80/10/10 by isomorphism class (fit's default) or by row, ignoring isomorphism "
+                        "(default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="split, member and subsample seed (default: %(default)s)")
     p.add_argument("--threads", type=int, default=1,
                    help="threads per model (n_jobs; torch threads); 0 = library default (default: %(default)s)")
@@ -425,8 +448,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     dataset = load(args.data)
     try:
         results = run_quality(dataset, models=args.models, members=args.members, gin_members=args.gin_members,
-                              sizes=args.sizes, curve_models=args.curve_models, params=params, seed=args.seed,
-                              threads=threads, out=args.out, meta=meta)
+                              sizes=args.sizes, curve_models=args.curve_models, params=params, split=args.split,
+                              seed=args.seed, threads=threads, out=args.out, meta=meta)
     except ValueError as err:
         p.error(str(err))
     print(json.dumps(_clean(results), indent=1) if args.json else format_tables(results))

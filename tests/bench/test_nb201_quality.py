@@ -115,3 +115,18 @@ def test_bad_arguments_say_what_to_fix(bench, dataset) -> None:
         bench.run_quality(dataset, models=["svm"], sizes=[])
     with pytest.raises(ValueError, match="unknown families"):
         bench.run_quality(dataset, models=["knn"], sizes=[], params={"svm": {}})
+
+
+def test_row_split_covers_every_row_once_and_is_seeded(bench) -> None:
+    parts = bench.row_split(1000, seed=3)
+    assert [len(p) for p in parts] == [800, 100, 100]
+    assert np.array_equal(np.sort(np.concatenate(parts)), np.arange(1000))
+    assert all(np.array_equal(a, b) for a, b in zip(parts, bench.row_split(1000, seed=3)))
+    assert not np.array_equal(parts[2], bench.row_split(1000, seed=4)[2])
+
+
+def test_run_quality_takes_a_row_split_and_refuses_unknown_ones(bench, dataset) -> None:
+    results = bench.run_quality(dataset, models=["knn"], members=2, sizes=[], split="rows", log=lambda line: None)
+    assert results["split"]["kind"] == "random_by_row" and sum(results["split"]["rows"]) == len(dataset)
+    with pytest.raises(ValueError, match="split must be"):
+        bench.run_quality(dataset, models=["knn"], sizes=[], split="optimizer")
