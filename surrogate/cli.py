@@ -22,6 +22,7 @@ COMMANDS = (
     "evaluate",
     "tune",
     "search",
+    "propose",
     "study",
     "query",
 )

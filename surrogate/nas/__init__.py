@@ -6,7 +6,8 @@ Workflow: pick a :class:`Budget`, run optimizers (:class:`RandomSearch`,
 each run as a :class:`Trajectory`: the noisy accuracy the optimizer saw at each evaluation, its
 incumbent, and the incumbent's regret by the noiseless mean. :func:`run_many` repeats runs with
 independent seeds; :func:`search` does a whole study and writes JSON, CSV and a plot
-(:func:`plot_trajectories`); ``surrogate search`` is its command line.
+(:func:`plot_trajectories`); ``surrogate search`` is its command line. :func:`propose` picks
+the architectures an optimizer would train next (``surrogate propose``), for new evaluations.
 
 Examples
 --------
@@ -22,6 +23,7 @@ from ._evolution import RegularizedEvolution
 from ._io import CSV_COLUMNS, read_json, write_csv, write_json
 from ._local_search import LocalSearch
 from ._plot import plot_trajectories
+from ._propose import propose
 from ._protocol import BenchmarkLike
 from ._random_search import RandomSearch
 from ._registry import OPTIMIZERS, make_optimizer
@@ -47,6 +49,7 @@ __all__ = [
     "Trajectory",
     "make_optimizer",
     "plot_trajectories",
+    "propose",
     "read_json",
     "run_many",
     "search",
