@@ -65,7 +65,7 @@ def test_manifest_records_provenance(saved) -> None:
     assert m["metrics"]["val"] == {"r2": 0.9, "tau": None}  # NaN is not JSON
     assert m["hyperparameters"] == {k: v for k, v in ens.members_[0].get_params().items() if k != "seed"}
     assert m["ensemble"]["member_seeds"] == ens.member_seeds_ and m["ensemble"]["n_members"] == 3
-    assert m["calibration"]["method"] == "scale+noise"
+    assert m["calibration"]["method"] == "coverage"
     assert all(len(d) == 64 for d in m["files"].values())
 
 
