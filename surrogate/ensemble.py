@@ -112,7 +112,7 @@ def _coverage_factor(r: np.ndarray, total: np.ndarray) -> float:
 
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(total > 0, np.abs(r) / total, np.where(r == 0, 0.0, np.inf))
-    grid = np.exp(np.linspace(math.log(0.2), math.log(5.0), 801))
+    grid = np.exp(np.linspace(math.log(1e-4), math.log(1e4), 4001))
     err = np.zeros_like(grid)
     for q in COVERAGE_LEVELS:
         z = float(norm.ppf(0.5 + q / 2))
@@ -173,11 +173,16 @@ def fit_calibration(residual: Any, std: Any, method: str = "coverage") -> Calibr
             [float(np.mean(w * 2 * sa * u2)), float(np.mean(w * 2 * sb))]
         )
 
-    bounds = [(math.log(s_only) - 15, math.log(s_only) + 5), (lo_b, hi_b)]
+    # a few rows with a tiny raw std can make s_only huge (kNN members that nearly always agree):
+    # also start from a robust (median) scale and from the pure noise floor
+    s_med = float(np.median(np.abs(r[pos]))) / float(np.median(u[pos])) or s_only
+    bounds = [(min(math.log(s_only), math.log(s_med)) - 15, math.log(s_only) + 5), (lo_b, hi_b)]
     starts = [(math.log(s_only), math.log(rms * 0.01)), (math.log(s_only) - 5, math.log(rms)),
-              (math.log(s_only * 0.7), math.log(rms * 0.5))]
+              (math.log(s_only * 0.7), math.log(rms * 0.5)), (math.log(s_med), math.log(rms * 0.5)),
+              (bounds[0][0], math.log(rms))]
     best = None
     for a0, b0 in starts:
+        a0 = min(max(a0, bounds[0][0]), bounds[0][1])
         res = minimize(objective, np.array([a0, min(max(b0, lo_b), hi_b)]), jac=True, method="L-BFGS-B",
                        bounds=bounds)
         if best is None or res.fun < best.fun:

@@ -104,15 +104,3 @@ def test_cli_search_budgets_are_exclusive(capsys):
         main(["search", "--budget-queries", "5", "--budget-seconds", "10"])
     assert "not allowed with argument" in capsys.readouterr().err
 
-
-def test_search_on_the_shipped_default(tmp_path):
-    """The real Benchmark satisfies the protocol (skipped until checkpoints/default ships)."""
-    try:
-        bench = surrogate.load()
-    except ValueError as err:
-        pytest.skip(f"no shipped default benchmark: {err}")
-    result = search(bench, ["rs", RegularizedEvolution(population_size=8, sample_size=3)],
-                    budget=Budget(queries=16), repeats=1, out=tmp_path, progress=False)
-    assert [len(t) for t in result.trajectories] == [16, 16]
-    assert all(np.all(t.regret >= 0) for t in result.trajectories)
-    assert result.files["plot"].read_bytes().startswith(PNG)
