@@ -193,14 +193,23 @@ def _environment(threads: int) -> dict[str, Any]:
 
     versions = {}
     for lib in ("numpy", "scikit-learn", "xgboost", "lightgbm", "torch", "torch-geometric"):
-        try:
-            versions[lib] = md.version(lib)
-        except md.PackageNotFoundError:
-            versions[lib] = None
+        versions[lib] = None
+        for dist in (lib, f"{lib}-cpu"):  # xgboost also ships as xgboost-cpu
+            try:
+                versions[lib] = md.version(dist)
+                break
+            except md.PackageNotFoundError:
+                pass
+    processor = platform.processor() or None
+    try:
+        processor = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                         if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
     return {
         "python": platform.python_version(),
         "machine": platform.machine(),
-        "processor": platform.processor() or None,
+        "processor": processor,
         "cpu_count": os.cpu_count(),
         "threads": threads,
         "load_average_start": list(os.getloadavg()),

@@ -12,8 +12,8 @@ The raw spread is seldom calibrated; :meth:`Ensemble.calibrate` fits, on a valid
 by maximum Gaussian likelihood of the residuals (``method="scale+noise"``) or just the scale with
 ``\\sigma_{\\text{noise}} = 0`` (``method="scale"``, closed form ``s^2 = mean(r^2 / std^2)``).
 Residuals of real surrogates have heavier tails than a Gaussian, so the likelihood fit widens the
-intervals for the few large misses and over-covers at 68 % (measured on NAS-Bench-201: 75-80 %
-instead of 68 %). ``method="coverage"`` (the default) keeps the likelihood fit's shape and
+intervals for the few large misses and over-covers at 68 % (measured on NAS-Bench-201, row split:
+75-80 % instead of 68 %). ``method="coverage"`` (the default) keeps the likelihood fit's shape and
 multiplies both terms by one factor chosen so that the 68 % and 95 % intervals cover as close to
 68 % and 95 % of the validation rows as one factor allows (least squares over the two levels). The noise floor matters because the validation targets are single
 training runs: even a perfect mean misses them by the seed-to-seed noise of training, which the
