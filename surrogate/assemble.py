@@ -58,7 +58,8 @@ def assemble_benchmark(
     """Fit ``models`` (pairs of target and family) on ``dataset`` and write a benchmark to ``out``.
 
     ``default`` maps a target to the family that answers it (default: the first listed).
-    ``params`` maps a family to hyperparameters. Every model uses the same seeded split.
+    ``params`` maps a model name (``"<target>-<family>"``, e.g. ``"val_accuracy-lgb"``) or a family
+    to hyperparameters; the model name wins. Every model uses the same seeded split.
     """
     from .cost import build_cost_tables
 
@@ -77,7 +78,7 @@ def assemble_benchmark(
         name = f"{target}-{family}"
         result = fit_surrogate(
             dataset, family=family, target=target, n_members=n_members,
-            params=(params or {}).get(family), seed=seed, progress=progress,
+            params=(params or {}).get(name, (params or {}).get(family)), seed=seed, progress=progress,
         )
         result.save(out / name, extra={"fidelity": fid})
         _, _, std = evaluate(result.ensemble, result.space, dataset, target, te)

@@ -37,7 +37,7 @@ def bench_dir(tmp_path_factory):
     assemble_benchmark(
         synthetic_dataset(), out,
         models=[("val_accuracy", "xgb"), ("train_time", "lgb")],
-        n_members=3, params={"xgb": {"n_estimators": 40}, "lgb": {"n_estimators": 40}},
+        n_members=3, params={"xgb": {"n_estimators": 40}, "lgb": {"n_estimators": 40}, "train_time-lgb": {"n_estimators": 30}},
         progress=False,
     )
     return out

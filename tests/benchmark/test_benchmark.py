@@ -139,3 +139,10 @@ def test_foreign_and_newer_directories(tmp_path, bench_dir):
     (copy / "benchmark.json").write_text(json.dumps(spec))
     with pytest.raises(BenchmarkError, match="newer"):
         surrogate.load(copy)
+
+
+def test_params_by_model_name_win_over_params_by_family(bench_dir):
+    from surrogate.checkpoint import read_manifest
+
+    assert read_manifest(bench_dir / "val_accuracy-xgb")["hyperparameters"]["n_estimators"] == 40
+    assert read_manifest(bench_dir / "train_time-lgb")["hyperparameters"]["n_estimators"] == 30
