@@ -44,6 +44,8 @@ def main() -> int:
         "icc": icc1(groups), "icc_90ci": [lo, hi], "seed_std": seed_sd,
         "val_accuracy": {"mean": float(val.mean()), "std": float(val.std()), "min": float(val.min()),
                          "max": float(val.max())},
+        "val_accuracy_by_source": {s: {"mean": float(val[sources == s].mean()), "std": float(val[sources == s].std())}
+                                   for s in np.unique(sources)},
         "test_accuracy_mean": float(np.nanmean(test)),
         "val_test_pearson": float(np.corrcoef(val[np.isfinite(test)], test[np.isfinite(test)])[0, 1]),
         "train_cpu_seconds": {"mean": float(np.nanmean(runtime)), "min": float(np.nanmin(runtime)), "max": float(np.nanmax(runtime)), "n_blank_wall_clock": int(np.isnan(runtime).sum())},
@@ -51,7 +53,11 @@ def main() -> int:
     out = ROOT / "training_data/fmnist"
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
-    axes[0].hist(val, bins=30, color="#3070b0")
+    bins = np.linspace(val.min(), val.max(), 31)
+    names = sorted(np.unique(sources), key=lambda s: -(sources == s).sum())  # largest first, at the bottom
+    axes[0].hist([val[sources == s] for s in names], bins=bins, stacked=True,
+                 label=[f"{s} ({(sources == s).sum()})" for s in names])
+    axes[0].legend(title="source", fontsize=8)
     axes[0].set(xlabel="validation accuracy (%)", ylabel="evaluations", title=f"{len(ds)} evaluations, {len(uniq)} architectures")
     axes[1].scatter(val, test, s=6, alpha=0.6)
     axes[1].set(xlabel="validation accuracy (%)", ylabel="test accuracy (%)", title=f"r = {summary['val_test_pearson']:.2f}")
