@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
             if getattr(mod, "RAW_HELP", False)
             else argparse.ArgumentDefaultsHelpFormatter,
         )
-        p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help="show tracebacks and debug logging (also accepted before the command)")
         mod.add_arguments(p)
         p.set_defaults(_run=mod.run)
     return parser

@@ -85,3 +85,13 @@ def test_bad_split_and_members_are_errors(capsys, nb301_tree):
     assert "values present" in capsys.readouterr().err
     assert main(["fit", "--data", str(nb301_tree), "--members", "0"]) == 1
     assert "--members" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_before_or_after_the_command_shows_the_traceback(where, tmp_path, capsys):
+    argv = ["evaluate", "--checkpoint", str(tmp_path / "missing"), "--data", str(tmp_path / "none.parquet")]
+    argv = ["--debug", *argv] if where == "before" else [*argv, "--debug"]
+    with pytest.raises((ValueError, FileNotFoundError)):
+        main(argv)
+    assert main(argv[1:] if where == "before" else argv[:-1]) == 1  # without it: one line, exit 1
+    assert "error:" in capsys.readouterr().err
