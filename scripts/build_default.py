@@ -5,7 +5,7 @@ evaluations at the same fidelity), writes them as one Dataset Parquet
 (training_data/fmnist/default.parquet: the exact table the default is fit on, so that
 `surrogate evaluate --checkpoint checkpoints/default/<model> --data training_data/fmnist/default.parquet`
 reproduces each manifest's metrics), fits the default models on one seeded 80/10/10 split by
-architecture, and writes checkpoints/default: a GIN ensemble and an XGBoost ensemble for
+architecture, and writes checkpoints/default: a GIN ensemble and a LightGBM ensemble for
 validation accuracy, a LightGBM ensemble for training time. The accuracy default is whichever of
 the two has the higher Kendall tau on the validation split.
 
@@ -62,6 +62,22 @@ def _drop_wall_clock_runtimes(ds):
     return Dataset.from_arrow(table, space=ds.space)
 
 
+#: Hyperparameters on top of configs/models/*.yaml, chosen by 5-fold cross-validation by
+#: architecture on this data (training_data/README.md). Seed noise is about as large as the
+#: architecture signal here (ICC 0.43), so the accuracy trees are small and strongly regularised
+#: (4 leaves, 30% of the features per tree, L2 30, about 80 trees): CV Kendall tau 0.327 against
+#: 0.312 for the defaults, a checkpoint of kilobytes, and fast queries. The runtime trees use 15
+#: leaves at learning rate 0.1 (about 130 trees instead of 300: CV R2 0.549 against 0.562, 2.6x
+#: faster to query). The GIN trains 60 epochs with an L1 loss and weight decay (the best
+#: validation epoch is kept).
+PARAMS = {
+    "val_accuracy-lgb": {"num_leaves": 4, "feature_fraction": 0.3, "lambda_l2": 30.0, "learning_rate": 0.05,
+                         "n_estimators": 600, "early_stopping_rounds": 50},
+    "val_accuracy-gin": {"hidden_dim": 64, "epochs": 60, "patience": 1000, "weight_decay": 0.001, "loss": "l1"},
+    "train_time-lgb": {"num_leaves": 15, "learning_rate": 0.1},
+}
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--out", default=str(ROOT / "checkpoints/default"), help="benchmark directory (default: %(default)s)")
@@ -80,8 +96,8 @@ def main() -> int:
     print(f"{len(ds)} evaluations of {len(set(ds.column('arch_hash').tolist()))} architectures", flush=True)
     out = assemble_benchmark(
         ds, args.out,
-        models=[("val_accuracy", "xgb"), ("val_accuracy", "gin"), ("train_time", "lgb")],
-        n_members=args.members, seed=args.seed, progress=True, overwrite=True,
+        models=[("val_accuracy", "lgb"), ("val_accuracy", "gin"), ("train_time", "lgb")],
+        n_members=args.members, seed=args.seed, progress=True, overwrite=True, params=PARAMS,
     )
     spec_path = Path(out) / "benchmark.json"
     spec = json.loads(spec_path.read_text())
