@@ -96,3 +96,22 @@ def test_generate_on_the_real_fashion_mnist(tmp_path):
     recs = [json.loads(p.read_text()) for p in out.glob("rs/*.json")]
     # real images: even a one-epoch tiny network beats chance (10%) clearly
     assert all(r["info"][0]["val_accuracy"] > 20 for r in recs)
+
+
+def test_ray_local_instance_writes_the_same_results(tmp_path, idx_root):
+    """The --ray-address path on a local Ray instance (skipped where the optional extra is absent)."""
+    ray = pytest.importorskip("ray")
+    fid = load_fidelity("tiny")
+    jobs = plan_jobs(uniform_archs(2, seed=3), "rs", multi_seed_every=2, n_seeds=2)  # 3 jobs
+    try:
+        s = run_jobs(jobs, tmp_path / "ray", fid, workers=2, data_root=str(idx_root), device="cpu",
+                     ray_address="local")
+    finally:
+        ray.shutdown()
+    assert s.done == len(jobs) and pending(jobs, tmp_path / "ray") == []
+    local = run_jobs(jobs[:1], tmp_path / "pool", fid, workers=1, data_root=str(idx_root), device="cpu")
+    assert local.done == 1
+    name = next((tmp_path / "pool").glob("rs/*.json")).name
+    a = json.loads((tmp_path / "ray" / "rs" / name).read_text())
+    b = json.loads((tmp_path / "pool" / "rs" / name).read_text())
+    assert a["info"][0]["val_accuracy"] == b["info"][0]["val_accuracy"]  # same seed, same result
