@@ -15,9 +15,10 @@ Residuals of real surrogates have heavier tails than a Gaussian, so the likeliho
 intervals for the few large misses and over-covers at 68 % (measured on NAS-Bench-201, row split:
 75-80 % instead of 68 %). ``method="coverage"`` (the default) keeps the likelihood fit's shape and
 multiplies both terms by one factor chosen so that the 68 % and 95 % intervals cover as close to
-68 % and 95 % of the validation rows as one factor allows (least squares over the two levels). The noise floor matters because the validation targets are single
-training runs: even a perfect mean misses them by the seed-to-seed noise of training, which the
-members' spread (disagreement of surrogates) does not contain. See docs/models.md for the measured
+68 % and 95 % of the validation rows as one factor allows (least squares over the two levels).
+The noise floor matters because the validation targets are single training runs: even a perfect
+mean misses them by the seed-to-seed noise of training, which the members' spread (disagreement
+of surrogates) does not contain. See docs/models.md for the measured
 effect.
 
 :meth:`Ensemble.sample` draws ``mean + std_total * z`` with independent ``z ~ N(0, 1)`` per row:
@@ -111,12 +112,12 @@ def _coverage_factor(r: np.ndarray, total: np.ndarray) -> float:
     from scipy.stats import norm
 
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(total > 0, np.abs(r) / total, np.where(r == 0, 0.0, np.inf))
+        ratio = np.sort(np.where(total > 0, np.abs(r) / total, np.where(r == 0, 0.0, np.inf)))
     grid = np.exp(np.linspace(math.log(1e-4), math.log(1e4), 4001))
     err = np.zeros_like(grid)
     for q in COVERAGE_LEVELS:
         z = float(norm.ppf(0.5 + q / 2))
-        covered = np.searchsorted(np.sort(ratio), z * grid, side="right") / ratio.size
+        covered = np.searchsorted(ratio, z * grid, side="right") / ratio.size
         err += (covered - q) ** 2
     best = np.flatnonzero(err <= err.min() + 1e-12)
     return float(grid[best[np.argmin(np.abs(np.log(grid[best])))]])  # the smallest change on ties
