@@ -52,6 +52,15 @@ def _run_job(job: Job) -> tuple[Job, dict | None, str | None]:
         return job, None, traceback.format_exc(limit=3)
 
 
+def _ray_job(job: Job, fidelity: Fidelity, data_root: str | None, threads: int, device: str) -> tuple:
+    """One job on a Ray worker. Module-level on purpose: Ray then imports this module in the
+    worker and the state check reads the worker's own ``_STATE`` (a nested function would carry a
+    pickled copy of the driver's, which may already hold data the worker never loaded)."""
+    if "data" not in _STATE:
+        _init_worker(fidelity, data_root, threads, device)
+    return _run_job(job)
+
+
 @dataclass
 class RunSummary:
     """What a run did: counts, failures and throughput."""
@@ -177,13 +186,8 @@ def _run_ray(todo, out, fidelity, workers, threads, data_root, device, address, 
         raise RuntimeError("--ray-address needs Ray: pip install 'surrogate[ray]'") from err
     ray.init(address=None if address == "local" else address, ignore_reinit_error=True, log_to_driver=False)
 
-    @ray.remote(num_cpus=threads, num_gpus=0.25 if device.startswith("cuda") else 0)
-    def remote_job(job: Job) -> tuple:
-        if "data" not in _STATE:
-            _init_worker(fidelity, data_root, threads, device)
-        return _run_job(job)
-
-    refs = [remote_job.remote(job) for job in todo]
+    remote_job = ray.remote(num_cpus=threads, num_gpus=0.25 if device.startswith("cuda") else 0)(_ray_job)
+    refs = [remote_job.remote(job, fidelity, data_root, threads, device) for job in todo]
     while refs:
         ready, refs = ray.wait(refs, num_returns=1)
         record(*ray.get(ready[0]))
