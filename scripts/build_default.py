@@ -64,12 +64,12 @@ def _drop_wall_clock_runtimes(ds):
 
 #: Hyperparameters on top of configs/models/*.yaml, chosen by 5-fold cross-validation by
 #: architecture on this data (training_data/README.md). Seed noise is about as large as the
-#: architecture signal here (ICC 0.43), so the accuracy trees are small and strongly regularised
+#: architecture signal here (ICC 0.44), so the accuracy trees are small and strongly regularised
 #: (4 leaves, 30% of the features per tree, L2 30, at most 150 trees; CV's early stopping kept
 #: about 80): CV Kendall tau 0.327 against 0.312 for the defaults, and fast queries (without the
-#: cap, early stopping on a small noisy validation split kept 230-530 trees: 18k archs/s). The runtime trees use 15
-#: leaves at learning rate 0.1 (about 130 trees instead of 300: CV R2 0.549 against 0.562, 2.6x
-#: faster to query). The GIN trains 60 epochs with an L1 loss and weight decay (the best
+#: cap, early stopping on a small noisy validation split kept 230-530 trees: 18k archs/s). The
+#: runtime trees use 15 leaves at learning rate 0.1 (about 130 trees instead of 300: CV R2 0.549
+#: against 0.562, 2.6x faster to query). The GIN trains 60 epochs with an L1 loss and weight decay (the best
 #: validation epoch is kept).
 PARAMS = {
     "val_accuracy-lgb": {"num_leaves": 4, "feature_fraction": 0.3, "lambda_l2": 30.0, "learning_rate": 0.05,
@@ -89,7 +89,6 @@ def main() -> int:
     args = p.parse_args()
 
     from surrogate.assemble import assemble_benchmark
-
     from surrogate.data import Dataset
 
     load_shipped().to_parquet(args.data_out)

@@ -9,7 +9,7 @@ leave-one-optimizer-out studies, as in NAS-Bench-301.
 Examples
 --------
   surrogate propose --checkpoint interim/ --optimizer re -n 100 --exclude-data training_data/fmnist/results --out re.jsonl
-  surrogate generate --archs re.jsonl --source re --multi-seed-every 0
+  surrogate generate --archs re.jsonl --source re --n-seeds 1
 """
 
 from __future__ import annotations
@@ -55,10 +55,11 @@ def run(args: argparse.Namespace) -> int:
         for g, m in zip(archs, mean):
             fh.write(json.dumps({"arch": str(g), "predicted": round(float(m), 4), "optimizer": args.optimizer}) + "\n")
     tmp.replace(out)
+    predicted = float(sum(mean) / len(mean)) if len(archs) else None
     summary = {"out": str(out), "proposed": len(archs), "optimizer": args.optimizer, "excluded": len(exclude),
-               "predicted_mean": float(sum(mean) / len(mean)) if len(archs) else None}
+               "predicted_mean": predicted}
+    shown = "n/a" if predicted is None else f"{predicted:.2f}%"
     print(json.dumps(summary) if args.json else
-          f"wrote {len(archs)} {args.optimizer} proposals to {out} (mean predicted accuracy "
-          f"{summary['predicted_mean'] if summary['predicted_mean'] is None else round(summary['predicted_mean'], 2)}%; "
+          f"wrote {len(archs)} {args.optimizer} proposals to {out} (mean predicted accuracy {shown}; "
           f"{len(exclude)} known architectures excluded)")
     return 0

@@ -111,3 +111,17 @@ def test_leave_one_optimizer_out_on_the_shipped_sources(tmp_path) -> None:
     assert {"rs", "pilot"} <= sources
     assert main(["study", "leave-one-out", "--data", str(DATA), *FAST, "--out", str(tmp_path)]) == 0
     assert list(tmp_path.glob("*.json"))
+
+
+def test_propose_writes_new_architectures_for_generate(tmp_path, capsys) -> None:
+    out = tmp_path / "re.jsonl"
+    assert main(["propose", "--optimizer", "re", "-n", "5", "--queries", "40", "--exclude-data", str(DATA),
+                 "--out", str(out), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    known = set(Dataset.read_parquet(DATA).column("arch_hash"))
+    assert summary["proposed"] == 5 and summary["excluded"] == len(known)
+    from surrogate.space import arch_hash, parse
+
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len({arch_hash(parse(r["arch"])) for r in rows} - known) == 5
+    assert all(r["optimizer"] == "re" and 60 < r["predicted"] < 100 for r in rows)
