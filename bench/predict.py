@@ -49,7 +49,7 @@ def measure(benchmark: str | None, model: str, sizes: list[int], n_single: int, 
         call(pool[:n])
         dt = time.perf_counter() - t
         out[f"batch_{n}_archs_per_s"] = n / dt
-    objs = [parse(s) for s in pool[:max(sizes)]]
+    objs = parse(pool[:max(sizes)])
     for n in sizes:
         t = time.perf_counter()
         call(objs[:n])
