@@ -9,7 +9,8 @@ intraclass correlation (ICC) from multi-seed results. Importing this package imp
 from ._fidelity import CONFIG_DIR, Fidelity, load_fidelity
 from ._images import ImageSplits, load_fashion_mnist, read_idx
 from ._network import Network, count_flops, count_params
-from ._pilot import icc1, icc1_bootstrap
+from ._pilot import choose as choose_fidelity
+from ._pilot import icc1, icc1_bootstrap, reliability, seeds_needed
 from ._pilot import summarise as pilot_summary
 from ._plan import plan_jobs, uniform_archs
 from ._results import Job, done_keys, pending
@@ -23,6 +24,7 @@ __all__ = [
     "Job",
     "Network",
     "RunSummary",
+    "choose_fidelity",
     "count_flops",
     "count_params",
     "done_keys",
@@ -35,7 +37,9 @@ __all__ = [
     "plan_jobs",
     "prepare_tensors",
     "read_idx",
+    "reliability",
     "run_jobs",
+    "seeds_needed",
     "train_and_evaluate",
     "uniform_archs",
 ]

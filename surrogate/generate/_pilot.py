@@ -50,28 +50,99 @@ def icc1_bootstrap(groups: list[np.ndarray], n_boot: int = 2000, rng: object = 0
     return float(lo), float(hi)
 
 
-def summarise(records: list[dict]) -> dict:
-    """ICC, seed std, architecture spread and cost from a list of result records of one fidelity."""
+def reliability(icc: float, k: int) -> float:
+    """Reliability of the mean of ``k`` seeds (Spearman-Brown): ``k·ICC / (1 + (k - 1)·ICC)``."""
+    return k * icc / (1 + (k - 1) * icc)
+
+
+def seeds_needed(icc: float, target: float = 0.8, max_k: int = 10) -> int | None:
+    """The fewest seeds whose mean reaches ``target`` reliability, or None within ``max_k``."""
+    if not np.isfinite(icc) or icc <= 0:
+        return None
+    for k in range(1, max_k + 1):
+        if reliability(icc, k) >= target:
+            return k
+    return None
+
+
+def summarise(records: list[dict], corners: dict[str, str] | None = None) -> dict:
+    """ICC, seed std, architecture spread, size correlation, corner ranks and cost of one fidelity.
+
+    Parameters
+    ----------
+    records : list of dict
+        Result records of one fidelity.
+    corners : dict, optional
+        ``arch_hash -> name`` of corner cells. Their records are kept out of the ICC, the spread
+        and the size correlation (extreme cells would inflate them) and reported on their own:
+        mean validation accuracy and the share of the other (uniform) architectures they beat.
+    """
+    from scipy.stats import spearmanr
+
+    corners = corners or {}
     by_arch: dict[str, list[dict]] = {}
     for r in records:
         by_arch.setdefault(r["arch_hash"], []).append(r)
-    groups = [np.array([r["info"][0]["val_accuracy"] for r in rs]) for rs in by_arch.values()]
+    uniform = {h: rs for h, rs in by_arch.items() if h not in corners}
+    groups = [np.array([r["info"][0]["val_accuracy"] for r in rs]) for rs in uniform.values()]
+    params = np.array([rs[0]["info"][0]["model_parameters"] for rs in uniform.values()], dtype=float)
     multi = [g for g in groups if len(g) >= 2]
-    cost = np.array([r["runtime"] + r["info"][0].get("eval_time", 0.0) for r in records])
+    cost = np.array([r["runtime"] + r["info"][0].get("eval_time", 0.0) + r["info"][0].get("curve_eval_time", 0.0)
+                     for r in records])
     icc = icc1(multi)
     lo, hi = icc1_bootstrap(multi)
     seed_std = float(np.sqrt(np.mean([g.var(ddof=1) for g in multi]))) if multi else float("nan")
     means = np.array([g.mean() for g in groups])
+    rho = float(spearmanr(means, params).statistic) if len(means) > 2 else float("nan")
+    corner_rows = {}
+    for h, name in corners.items():
+        if h in by_arch:
+            acc = np.array([r["info"][0]["val_accuracy"] for r in by_arch[h]])
+            corner_rows[name] = {
+                "seeds": len(acc), "mean_val_accuracy": float(acc.mean()),
+                "beats_share_of_uniform": float((means < acc.mean()).mean()) if len(means) else float("nan"),
+                "params": int(by_arch[h][0]["info"][0]["model_parameters"]),
+            }
+    per_eval = float(cost.mean()) if len(cost) else float("nan")
+    k = seeds_needed(icc)
     return {
         "evaluations": len(records),
-        "architectures": len(by_arch),
+        "architectures": len(uniform),
         "multi_seed_architectures": len(multi),
         "icc": icc,
         "icc_90ci": [lo, hi],
         "seed_std": seed_std,
         "arch_std": float(means.std(ddof=1)) if len(means) > 1 else float("nan"),
+        "spearman_val_params": rho,
         "mean_val_accuracy": float(np.concatenate(groups).mean()) if groups else float("nan"),
-        "cpu_seconds_per_eval": float(cost.mean()) if len(cost) else float("nan"),
-        "evals_per_hour_per_worker": float(3600.0 / cost.mean()) if len(cost) else float("nan"),
-        "icc_per_cpu_second": icc / float(cost.mean()) if len(cost) else float("nan"),
+        "cpu_seconds_per_eval": per_eval,
+        "evals_per_hour_per_worker": 3600.0 / per_eval if len(cost) else float("nan"),
+        "icc_per_cpu_second": icc / per_eval if len(cost) else float("nan"),
+        "seeds_for_reliability_0.8": k,
+        "cpu_seconds_per_architecture_at_0.8": k * per_eval if k else None,
+        "corners": corner_rows,
     }
+
+
+def choose(rows: dict[str, dict], min_icc: float = 0.75, min_spearman: float = 0.3, target: float = 0.8) -> dict:
+    """The pilot's pick among summarised candidates.
+
+    First choice: the cheapest candidate whose single run reaches ``min_icc`` and
+    ``min_spearman``. Else the k-seed design: the candidate whose k-seed mean reaches ``target``
+    reliability at the least CPU per architecture, among those reaching ``min_spearman``. Else the
+    highest ICC, marked as reaching neither bar.
+    """
+    single = {k: v for k, v in rows.items() if v["icc"] >= min_icc and v["spearman_val_params"] >= min_spearman}
+    if single:
+        pick = min(single, key=lambda k: single[k]["cpu_seconds_per_eval"])
+        return {"pick": pick, "design": "single seed", "seeds": 1, "reaches_bar": True}
+    multi = {k: v for k, v in rows.items()
+             if v["seeds_for_reliability_0.8"] and v["seeds_for_reliability_0.8"] <= 3
+             and v["spearman_val_params"] >= min_spearman}
+    if multi:
+        pick = min(multi, key=lambda k: multi[k]["cpu_seconds_per_architecture_at_0.8"])
+        return {"pick": pick, "design": "k-seed mean", "seeds": multi[pick]["seeds_for_reliability_0.8"],
+                "reaches_bar": True}
+    pick = max(rows, key=lambda k: rows[k]["icc"] if np.isfinite(rows[k]["icc"]) else -np.inf)
+    return {"pick": pick, "design": "best available", "seeds": rows[pick]["seeds_for_reliability_0.8"],
+            "reaches_bar": False}

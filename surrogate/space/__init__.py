@@ -10,13 +10,15 @@ from ._canonical import arch_hash, canonical, canonical_string
 from ._errors import InvalidArchitectureError
 from ._formats import from_compact, from_config, from_string, to_compact, to_config
 from ._genotype import Genotype
-from ._known import DARTS_V1, DARTS_V2, KNOWN
+from ._known import CORNERS, DARTS_V1, DARTS_V2, DEGENERATE, KNOWN
 from ._ops import CONCAT, CONFIG_PREFIX, EDGE_START, N_EDGES, OPS, SPACE_SIZE
 from ._parse import parse
 from ._sample import mutate, neighbours, sample
 
 __all__ = [
     "CONCAT",
+    "CORNERS",
+    "DEGENERATE",
     "DARTS_V1",
     "DARTS_V2",
     "KNOWN",

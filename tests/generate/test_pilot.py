@@ -1,0 +1,81 @@
+import numpy as np
+import pytest
+
+from surrogate.generate import choose_fidelity, icc1, pilot_summary, reliability, seeds_needed
+from surrogate.space import CORNERS, DEGENERATE, OPS, arch_hash, sample
+
+
+def _record(h, val, params, seed, runtime=10.0):
+    return {"arch_hash": h, "runtime": runtime, "seed": seed,
+            "info": [{"val_accuracy": val, "model_parameters": params, "eval_time": 1.0}]}
+
+
+def _fake_pilot(rng, n=30, seed_sd=0.3, arch_sd=1.0, corner_val=50.0):
+    recs = []
+    for i in range(n):
+        params = 1000 + 100 * i
+        true = 80 + arch_sd * (i / n) * 3  # accuracy grows with size
+        for s in range(3):
+            recs.append(_record(f"u{i}", true + rng.normal(0, seed_sd), params, s))
+    recs += [_record("c0", corner_val, 10, 0), _record("c0", corner_val, 10, 1)]
+    return recs
+
+
+def test_corner_cells_are_kept_out_of_icc_and_ranked_apart():
+    rng = np.random.default_rng(0)
+    recs = _fake_pilot(rng)
+    with_corner = pilot_summary(recs, {"c0": "all_pooling"})
+    as_uniform = pilot_summary(recs)
+    assert with_corner["architectures"] == 30 and as_uniform["architectures"] == 31
+    assert with_corner["corners"]["all_pooling"]["beats_share_of_uniform"] == 0.0
+    assert with_corner["corners"]["all_pooling"]["seeds"] == 2
+    # a corner cell 30 points below the rest would inflate the spread if counted as uniform
+    assert as_uniform["arch_std"] > 3 * with_corner["arch_std"]
+    assert with_corner["spearman_val_params"] > 0.8
+
+
+def test_reliability_and_seeds_needed():
+    assert reliability(0.5, 1) == 0.5
+    assert reliability(0.6, 3) == pytest.approx(1.8 / 2.2)
+    assert seeds_needed(0.6) == 3 and seeds_needed(0.85) == 1 and seeds_needed(-0.1) is None
+    assert seeds_needed(0.1, max_k=5) is None
+
+
+def _row(icc, rho, cost):
+    return {"icc": icc, "spearman_val_params": rho, "cpu_seconds_per_eval": cost,
+            "seeds_for_reliability_0.8": seeds_needed(icc),
+            "cpu_seconds_per_architecture_at_0.8": (seeds_needed(icc) or 0) * cost or None}
+
+
+def test_choose_prefers_the_cheapest_single_seed_candidate_then_k_seeds():
+    rows = {"a": _row(0.8, 0.4, 60), "b": _row(0.9, 0.5, 100), "c": _row(0.6, 0.5, 20)}
+    assert choose_fidelity(rows) == {"pick": "a", "design": "single seed", "seeds": 1, "reaches_bar": True}
+    rows["a"] = _row(0.8, 0.1, 60)  # size must matter too
+    assert choose_fidelity(rows)["pick"] == "b"
+    rows.pop("b")
+    pick = choose_fidelity(rows)
+    assert pick["pick"] == "c" and pick["design"] == "k-seed mean" and pick["seeds"] == 3
+    pick = choose_fidelity({"x": _row(0.2, 0.0, 10), "y": _row(0.3, 0.0, 10)})
+    assert pick["pick"] == "y" and not pick["reaches_bar"]
+
+
+def test_icc_recovers_the_variance_share():
+    rng = np.random.default_rng(1)
+    arch = rng.normal(0, 1.0, 400)
+    groups = [a + rng.normal(0, 0.5, 3) for a in arch]
+    assert icc1(groups) == pytest.approx(1 / 1.25, abs=0.05)
+
+
+def test_corner_cells_are_what_their_names_say():
+    free = {"skip_connect", "max_pool_3x3", "avg_pool_3x3", "none"}
+    for name in DEGENERATE:
+        normal = [op for op, _ in CORNERS[name].normal]
+        assert sum(op in free for op in normal) >= 6, name
+    assert sum(op == "skip_connect" for op, _ in CORNERS["skip_heavy"].normal) >= 6
+    assert {op for op, _ in CORNERS["all_pooling"].normal} <= {"max_pool_3x3", "avg_pool_3x3"}
+    assert {op for op, _ in CORNERS["all_skip"].normal} == {"skip_connect"}
+    # distinct cells, none of them a typical uniform sample's hash
+    hashes = {arch_hash(g) for g in CORNERS.values()}
+    assert len(hashes) == len(CORNERS)
+    assert not hashes & {arch_hash(g) for g in sample(500, rng=0)}
+    assert set(OPS) >= {op for g in CORNERS.values() for op, _ in g.normal}

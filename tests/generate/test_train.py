@@ -1,0 +1,48 @@
+import dataclasses
+
+import numpy as np
+import pytest
+
+from surrogate.generate import load_fashion_mnist, load_fidelity, prepare_tensors, train_and_evaluate
+from surrogate.space import DARTS_V2
+
+
+@pytest.fixture(scope="module")
+def setup(idx_root):
+    fid = dataclasses.replace(load_fidelity("tiny"), epochs=3)
+    return fid, prepare_tensors(load_fashion_mnist(idx_root, n_val=200), fid)
+
+
+def test_validation_curve_per_epoch_ends_at_the_final_score(setup):
+    fid, data = setup
+    r = train_and_evaluate(DARTS_V2, 0, fid, data)
+    curves = r["learning_curves"]
+    for key in ("val_accuracy", "val_loss", "eval_time", "train_loss", "epoch_time"):
+        assert len(curves[key]) == fid.epochs, key
+    assert curves["val_accuracy"][-1] == r["info"][0]["val_accuracy"]
+    assert curves["val_loss"][-1] == r["info"][0]["val_loss"]
+    assert all(0 <= a <= 100 for a in curves["val_accuracy"])
+    assert r["hardware"]["memory_format"] == "channels_last"
+
+
+def test_scoring_every_epoch_does_not_change_training(setup):
+    # The per-epoch scoring must leave the optimiser, the data order and the weights alone: the
+    # run with curves trains exactly as the run without.
+    fid, data = setup
+    with_curves = train_and_evaluate(DARTS_V2, 3, fid, data, val_curves=True)
+    without = train_and_evaluate(DARTS_V2, 3, fid, data, val_curves=False)
+    assert with_curves["learning_curves"]["train_loss"] == without["learning_curves"]["train_loss"]
+    assert with_curves["info"][0]["val_accuracy"] == without["info"][0]["val_accuracy"]
+    assert "val_accuracy" not in without["learning_curves"]
+    # curve scoring is timed apart from the training cost
+    assert with_curves["info"][0]["curve_eval_time"] > 0 == without["info"][0]["curve_eval_time"]
+
+
+def test_nchw_and_channels_last_train_the_same_network(setup):
+    # Same maths, another memory layout: losses agree to float rounding over a short run.
+    fid, data = setup
+    a = train_and_evaluate(DARTS_V2, 1, fid, data, channels_last=True, val_curves=False)
+    b = train_and_evaluate(DARTS_V2, 1, fid, data, channels_last=False, val_curves=False)
+    np.testing.assert_allclose(a["learning_curves"]["train_loss"], b["learning_curves"]["train_loss"], rtol=1e-3)
+    assert a["info"][0]["model_parameters"] == b["info"][0]["model_parameters"]
+    assert a["flops"] == b["flops"]
