@@ -33,6 +33,10 @@ class Fidelity:
         SGD with a cosine schedule to 0 over all steps.
     augment : bool
         Random crop (padding 2 at 28 px, 1 at 14 px) and horizontal flip.
+    curve_val_size : int
+        Validation images scored after every epoch for the learning curve (a prefix of the
+        validation set); 0, the default, scores all ``val_size`` of them, so the curve's last point
+        is the run's validation accuracy.
     """
 
     name: str = "custom"
@@ -48,6 +52,7 @@ class Fidelity:
     momentum: float = 0.9
     weight_decay: float = 3e-4
     augment: bool = True
+    curve_val_size: int = 0
 
     def __post_init__(self) -> None:
         if self.resolution not in (7, 14, 28):
@@ -55,6 +60,8 @@ class Fidelity:
         for name in ("layers", "channels", "epochs", "train_subset", "val_size", "batch_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"fidelity {name} must be >= 1, got {getattr(self, name)}")
+        if not 0 <= self.curve_val_size <= self.val_size:
+            raise ValueError(f"curve_val_size must be between 0 and val_size ({self.val_size}), got {self.curve_val_size}")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

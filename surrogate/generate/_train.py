@@ -88,18 +88,25 @@ def _recalibrate_bn(model: torch.nn.Module, x: torch.Tensor, n: int = 2000, batc
 
 
 @torch.no_grad()
-def _score(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 1000) -> tuple[float, float]:
-    """(accuracy in %, mean cross-entropy) of ``model`` in eval mode on ``x``, ``y``."""
-    if len(x) == 0:
-        return float("nan"), float("nan")
+def _per_image(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-image correctness (bool) and cross-entropy of ``model`` in eval mode on ``x``, ``y``."""
     model.eval()
-    correct, loss = 0, 0.0
+    hits, losses = [], []
     for i in range(0, len(x), batch):
         logits = model(x[i : i + batch])
         yb = y[i : i + batch]
-        correct += int((logits.argmax(1) == yb).sum())
-        loss += float(F.cross_entropy(logits, yb, reduction="sum"))
-    return 100.0 * correct / len(x), loss / len(x)
+        hits.append(logits.argmax(1) == yb)
+        losses.append(F.cross_entropy(logits, yb, reduction="none"))
+    if not hits:
+        return torch.zeros(0, dtype=torch.bool), torch.zeros(0)
+    return torch.cat(hits), torch.cat(losses)
+
+
+def _summary(hits: torch.Tensor, losses: torch.Tensor) -> tuple[float, float]:
+    """(accuracy in %, mean cross-entropy); NaN for no images."""
+    if len(hits) == 0:
+        return float("nan"), float("nan")
+    return 100.0 * int(hits.sum()) / len(hits), float(losses.double().mean())
 
 
 def train_and_evaluate(
@@ -121,10 +128,11 @@ def train_and_evaluate(
     process's CPU time on the CPU (independent of other load on the machine), wall time on a GPU;
     both wall times are kept in ``info[0]``. The global torch RNG is left as it was.
 
-    With ``val_curves`` (the default) the network is scored on the whole validation set after every
-    epoch (BatchNorm statistics re-estimated first, as for the final score), so
+    With ``val_curves`` (the default) the network is scored on the validation set after every epoch
+    (BatchNorm statistics re-estimated first, as for the final score): on all of it by default, so
     ``learning_curves["val_accuracy"][-1] == info[0]["val_accuracy"]`` and every epoch's point is
-    what the same run, stopped there, would report. That scoring is timed apart from training
+    what the same run, stopped there, would report; on its first ``fidelity.curve_val_size``
+    images where that is set (``info[0]["curve_val_images"]`` says how many). That scoring is timed apart from training
     (``learning_curves["eval_time"]``) and does not touch the optimiser or the data order, so a run
     trains exactly as it would without it. ``channels_last`` (the default) runs every convolution in
     NHWC layout, about twice as fast on CPUs; ``False`` is the plain NCHW path (kept for
@@ -144,6 +152,7 @@ def train_and_evaluate(
 
     x_train, y_train = to_dev(data.x_train), to_dev(data.y_train)
     x_val, y_val = to_dev(data.x_val), to_dev(data.y_val)
+    n_curve = fidelity.curve_val_size or len(x_val)
     n = len(x_train)
     steps_per_epoch = math.ceil(n / fidelity.batch_size)
     total_steps = steps_per_epoch * fidelity.epochs
@@ -185,7 +194,7 @@ def train_and_evaluate(
         if val_curves and epoch < fidelity.epochs - 1:
             w0, c0, k0 = time.perf_counter(), time.process_time(), clock()
             _recalibrate_bn(model, x_train)
-            acc, loss_val = _score(model, x_val, y_val)
+            acc, loss_val = _summary(*_per_image(model, x_val[:n_curve], y_val[:n_curve]))
             curves["val_accuracy"].append(acc)
             curves["val_loss"].append(loss_val)
             curves["eval_time"].append(clock() - k0)
@@ -195,12 +204,14 @@ def train_and_evaluate(
     train_cpu = time.process_time() - c_start - curve_cpu
     t_eval, c_eval, k_eval = time.perf_counter(), time.process_time(), clock()
     _recalibrate_bn(model, x_train)
-    val_acc, val_loss = _score(model, x_val, y_val)
-    if val_curves:
-        curves["val_accuracy"].append(val_acc)
-        curves["val_loss"].append(val_loss)
+    hits, losses = _per_image(model, x_val, y_val)
+    val_acc, val_loss = _summary(hits, losses)
+    if val_curves:  # the last point: the final network on the same images as the earlier points
+        acc, loss_val = _summary(hits[:n_curve], losses[:n_curve])
+        curves["val_accuracy"].append(acc)
+        curves["val_loss"].append(loss_val)
         curves["eval_time"].append(clock() - k_eval)
-    test_acc, _ = _score(model, to_dev(data.x_test), to_dev(data.y_test))
+    test_acc, _ = _summary(*_per_image(model, to_dev(data.x_test), to_dev(data.y_test)))
     eval_wall = time.perf_counter() - t_eval
     eval_cpu = time.process_time() - c_eval
     # The cost recorded as `runtime` is what the surrogate learns as training time, so it must not
@@ -228,6 +239,7 @@ def train_and_evaluate(
                 "train_wall_time": train_wall,
                 "eval_wall_time": eval_wall,
                 "curve_eval_time": curve_cpu if on_cpu else curve_wall,
+                "curve_val_images": n_curve if val_curves else 0,
                 "runtime_measure": "process_cpu_seconds" if on_cpu else "wall_seconds",
             }
         ],

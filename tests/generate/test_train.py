@@ -46,3 +46,17 @@ def test_nchw_and_channels_last_train_the_same_network(setup):
     np.testing.assert_allclose(a["learning_curves"]["train_loss"], b["learning_curves"]["train_loss"], rtol=1e-3)
     assert a["info"][0]["model_parameters"] == b["info"][0]["model_parameters"]
     assert a["flops"] == b["flops"]
+
+
+def test_a_curve_on_a_validation_prefix_ends_at_that_prefix_of_the_final_score(setup):
+    fid, data = setup
+    small = dataclasses.replace(fid, curve_val_size=50)
+    r = train_and_evaluate(DARTS_V2, 0, small, data)
+    full = train_and_evaluate(DARTS_V2, 0, fid, data)
+    assert r["info"][0]["curve_val_images"] == 50 and full["info"][0]["curve_val_images"] == len(data.x_val)
+    # the final score is on every validation image either way; the curve on the first 50
+    assert r["info"][0]["val_accuracy"] == full["info"][0]["val_accuracy"]
+    assert r["learning_curves"]["val_accuracy"][-1] * 50 / 100 == pytest.approx(
+        round(r["learning_curves"]["val_accuracy"][-1] * 50 / 100))
+    with pytest.raises(ValueError, match="curve_val_size"):
+        dataclasses.replace(fid, curve_val_size=fid.val_size + 1)
