@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
 
 #: Subcommand modules under surrogate.commands, in the order --help lists them.
@@ -73,13 +74,30 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         return int(args._run(args) or 0)
+    except KeyboardInterrupt as err:
+        if args.debug:
+            raise
+        why = "SIGTERM" if isinstance(err, Terminated) else "Ctrl-C"
+        print(f"surrogate {args.command}: interrupted ({why}); what was written so far is kept", file=sys.stderr)
+        return 143 if isinstance(err, Terminated) else 130
     except (ValueError, FileNotFoundError, RuntimeError) as err:
         if args.debug:
             raise
         print(f"surrogate {args.command}: error: {err}", file=sys.stderr)
         return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so every command stops the same way."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -54,6 +54,11 @@ def run(args: argparse.Namespace) -> int:
     ensemble, manifest = load_checkpoint(checkpoint)
     space = args.space or space_of(manifest).name
     dataset = read_data(args.data, space, progress=progress_on(args))
+    fidelity = (manifest.get("extra") or {}).get("fidelity")
+    if fidelity:  # fit --fidelity NAME: the same rows again
+        from surrogate.data import select_fidelity
+
+        dataset = select_fidelity(dataset, fidelity)
     ev = evaluate_checkpoint((ensemble, manifest), dataset, rows=args.split, target=args.target)
     out = Path(args.out) if args.out else None
     if args.plot:

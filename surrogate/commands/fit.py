@@ -39,6 +39,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="seeds the split and the members' seeds (default: %(default)s)")
     p.add_argument("--split", default="random",
                    help=f"train/val/test split: {SPEC_HELP}; random is 80/10/10 by architecture (default: %(default)s)")
+    p.add_argument("--fidelity", metavar="NAME",
+                   help="fit on the rows of this training fidelity only (the data's 'fidelity' column; "
+                        "a result tree mixing fidelities is warned about) (default: all rows)")
     p.add_argument("--params", metavar="YAML",
                    help="hyperparameters file (from `surrogate tune` or a plain mapping) (default: the family's "
                         "configs/models/<family>.yaml defaults)")
@@ -64,6 +67,10 @@ def run(args: argparse.Namespace) -> int:
     params = read_params(args.params, family=args.family) if args.params else {}
     show = progress_on(args)
     dataset = read_data(args.data, args.space, progress=show)
+    if args.fidelity:
+        from surrogate.data import select_fidelity
+
+        dataset = select_fidelity(dataset, args.fidelity)
     parts, split_desc = resolve_split(dataset, args.split, seed=args.seed)
     split = tuple(split_desc["fractions"]) if split_desc["kind"] == "random_by_architecture" else parts
     bar = step_bar(args.family, params) if show else None
@@ -78,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
     result.split = split_desc
     path = None
     if args.out:
-        path = result.save(args.out, overwrite=args.overwrite, extra={"params_file": args.params})
+        path = result.save(args.out, overwrite=args.overwrite, extra={"params_file": args.params, "fidelity": args.fidelity})
     if args.json:
         print(dump_json({
             "family": args.family, "target": args.target, "space": dataset.space, "split": split_desc,

@@ -9,6 +9,12 @@ Examples
   surrogate generate --fidelity tiny -n 4 --out runs/tiny           # seconds, for a smoke test
   surrogate generate --fidelity default -n 600 --out training_data/fmnist/results
   surrogate generate ... --ray-address local                        # same jobs on Ray
+  surrogate generate --device cuda --workers 24 --max-seconds 540 ... # a GPU lent for ten minutes
+
+A folder holds one fidelity: a result counts as done only at the fidelity being run, and a folder
+with another fidelity's results is refused (--allow-mixed-fidelity adds to it, never overwriting).
+Two runs into one folder split the jobs (a lock file per job under <out>/.locks). Ctrl-C or
+SIGTERM stops the run: finished files are kept, in-flight jobs are abandoned, exit status 130/143.
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", help="cpu or cuda (default: cuda when visible)")
     p.add_argument("--data-root", help="folder with Fashion-MNIST IDX files (default: $SURROGATE_FASHION_MNIST or /usr/share/datasets/fashion-mnist)")
     p.add_argument("--max-jobs", type=int, help="stop after this many new evaluations")
+    p.add_argument("--max-seconds", type=float, help="wall-time bound: start no job after it, abandon jobs still running at it")
+    p.add_argument("--allow-mixed-fidelity", action="store_true", help="add to a folder holding another fidelity's results (never overwrites them)")
     p.add_argument("--ray-address", help="run on a Ray cluster at this address ('local' starts one)")
     p.add_argument("--json", action="store_true", help="print the run summary as JSON")
 
@@ -62,10 +70,13 @@ def run(args: argparse.Namespace) -> int:
     summary = run_jobs(
         jobs, args.out, fidelity, workers=args.workers, threads=args.threads, data_root=args.data_root,
         device=args.device, ray_address=args.ray_address, max_jobs=args.max_jobs,
+        max_seconds=args.max_seconds, allow_mixed=args.allow_mixed_fidelity,
     )
     result = {
         "fidelity": fidelity.name, "out": args.out, "jobs": summary.total, "already_done": summary.skipped,
-        "done": summary.done, "failed": len(summary.failed), "seconds": round(summary.seconds, 1),
+        "done": summary.done, "failed": len(summary.failed), "locked_by_another_run": summary.locked,
+        "conflicts": summary.conflicts, "stopped_at_deadline": summary.stopped_at_deadline,
+        "seconds": round(summary.seconds, 1),
         "evaluations_per_hour": round(summary.per_hour, 1),
     }
     if args.json:

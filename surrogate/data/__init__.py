@@ -22,6 +22,7 @@ from ._nb301 import (
     result_files,
     write_result,
 )
+from ._fidelities import check_fidelities, fidelity_counts, fidelity_labels, select_fidelity
 from ._report import ReadReport
 from ._splits import SPLIT_NAMES, official_split, random_split, read_split_dir, split_by_column, trailing_key
 from ._tables import ARCH_COLUMNS, read_table
@@ -36,6 +37,9 @@ __all__ = [
     "SPLIT_NAMES",
     "Dataset",
     "ReadReport",
+    "check_fidelities",
+    "fidelity_counts",
+    "fidelity_labels",
     "is_result_name",
     "make_result",
     "official_split",
@@ -45,6 +49,7 @@ __all__ = [
     "read_result",
     "read_split_dir",
     "read_table",
+    "select_fidelity",
     "result_files",
     "split_by_column",
     "trailing_key",

@@ -316,10 +316,14 @@ class Dataset:
     # ---- aggregation --------------------------------------------------------------------------
 
     def dedupe(self) -> tuple[Dataset, int]:
-        """Drop rows whose ``(arch_hash, seed)`` appeared before; return ``(dataset, n_dropped)``."""
-        seen: set[tuple[str, int]] = set()
+        """Drop rows whose ``(arch_hash, seed)`` appeared before at the same fidelity (the
+        ``fidelity`` column, where there is one); return ``(dataset, n_dropped)``."""
+        seen: set[tuple] = set()
         keep = []
-        for i, key in enumerate(zip(self._table.column("arch_hash").to_pylist(), self._table.column("seed").to_pylist())):
+        cols = [self._table.column("arch_hash").to_pylist(), self._table.column("seed").to_pylist()]
+        if "fidelity" in self._table.column_names:
+            cols.append(self._table.column("fidelity").to_pylist())
+        for i, key in enumerate(zip(*cols)):
             if key not in seen:
                 seen.add(key)
                 keep.append(i)

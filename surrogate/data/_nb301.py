@@ -200,7 +200,8 @@ def read_nb301(
     optimizers : iterable of str, optional
         Folders to read, in this order; default every folder with result files, sorted.
     strict : bool, default False
-        Raise ``ValueError`` at the first bad file instead of reporting and skipping it.
+        Raise ``ValueError`` at the first bad file, or when the files record more than one
+        training fidelity, instead of reporting and skipping / warning.
     dedupe : bool, default True
         Keep only the first file of each (architecture up to isomorphism, seed); files without a
         seed share seed -1, so repeated evaluations of one architecture collapse to the first.
@@ -228,6 +229,9 @@ def read_nb301(
     if dedupe:
         dataset, report.n_duplicates = dataset.dedupe()
     report.n_read = len(dataset)
+    from ._fidelities import check_fidelities  # the module imports Dataset, as this one does
+
+    report.fidelities = check_fidelities(dataset, strict=strict, where=str(root))
     return dataset, report
 
 

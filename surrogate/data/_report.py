@@ -23,6 +23,8 @@ class ReadReport:
         Valid items dropped because an earlier one had the same architecture and seed.
     problems : list of (str, str)
         ``(where, reason)`` for every item skipped as bad: a path, ``path:line`` or a split entry.
+    fidelities : dict of str to int
+        Rows per training fidelity read (result trees; empty where not counted).
 
     Examples
     --------
@@ -36,6 +38,7 @@ class ReadReport:
     n_read: int = 0
     n_duplicates: int = 0
     problems: list[tuple[str, str]] = field(default_factory=list)
+    fidelities: dict[str, int] = field(default_factory=dict)
 
     @property
     def n_skipped(self) -> int:

@@ -1,8 +1,19 @@
 """Run evaluation jobs in a pool of worker processes (or a Ray cluster), crash-safe and resumable.
 
-Each worker loads the images once, trains with ``threads`` torch threads, and writes each result
-file itself (atomically) the moment it is done, so a kill at any time loses at most the jobs in
-flight, and re-running the same command skips every job whose file exists.
+Each worker loads the images once and trains with ``threads`` torch threads; the driver writes each
+result file (atomically) the moment a job is done, so a kill at any time loses at most the jobs in
+flight, and re-running the same command skips every job whose file exists at the same fidelity.
+
+Guarantees (tested by killing runs at random moments, tests/generate/test_runner.py):
+
+- a result file is whole or absent; a finished file is never rewritten by a resume;
+- a folder holds one fidelity: a run refuses a folder with results of another fidelity unless
+  ``allow_mixed``, and even then never overwrites one;
+- concurrent runs into one folder split the work: a job is trained by the run holding its lock
+  (:mod:`._locks`);
+- workers die with the driver (SIGKILL included: a parent-death signal and a watchdog thread), and
+  SIGINT/SIGTERM stop the run like Ctrl-C: in-flight jobs are abandoned, locks released, finished
+  files kept.
 """
 
 from __future__ import annotations
@@ -21,15 +32,47 @@ from tqdm.auto import tqdm
 from ._fidelity import Fidelity
 from surrogate.data import write_result
 
-from ._results import Job, pending
+from ._locks import JobLocks
+from ._results import Job, inventory, pending, same_fidelity
 
 log = logging.getLogger(__name__)
 
 _STATE: dict = {}
 
 
-def _init_worker(fidelity: Fidelity, data_root: str | None, threads: int, device: str) -> None:
+def _die_with_parent(parent: int) -> None:
+    """End this worker when the driver (pid ``parent``) dies, however it dies (Linux:
+    PR_SET_PDEATHSIG; anywhere: a daemon thread that notices the parent process changed, which
+    also covers a driver that died while this worker was still starting)."""
+    import signal
+    import threading
+
+    if os.getppid() != parent:
+        os._exit(1)
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watchdog").start()
+
+
+def _init_worker(fidelity: Fidelity, data_root: str | None, threads: int, device: str, parent: int | None = None) -> None:
+    import signal
+
     import torch
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
+    if parent is not None:
+        _die_with_parent(parent)
 
     from ._images import load_fashion_mnist
     from ._train import prepare_tensors
@@ -70,6 +113,9 @@ class RunSummary:
     done: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    locked: int = 0
+    conflicts: int = 0
+    stopped_at_deadline: bool = False
 
     @property
     def per_hour(self) -> float:
@@ -95,8 +141,10 @@ def run_jobs(
     ray_address: str | None = None,
     progress: bool | None = None,
     max_jobs: int | None = None,
+    max_seconds: float | None = None,
+    allow_mixed: bool = False,
 ) -> RunSummary:
-    """Run every job whose result file under ``out`` does not exist yet.
+    """Run every job whose result file under ``out`` does not exist yet at ``fidelity``.
 
     Parameters
     ----------
@@ -113,10 +161,28 @@ def run_jobs(
         Farm the same jobs to a Ray cluster (``"local"`` starts one here); needs ``pip install ray``.
     max_jobs : int, optional
         Stop after this many new evaluations (the rest stay pending for the next run).
+    max_seconds : float, optional
+        Wall-time bound: no job starts after it, and jobs still running then are abandoned (their
+        files are not written; the next run trains them).
+    allow_mixed : bool, default False
+        Write into a folder that holds results of another fidelity (their files are never
+        overwritten: a job whose file holds another fidelity is skipped as a conflict).
+
+    Raises
+    ------
+    ValueError
+        When ``out`` holds results of another fidelity and ``allow_mixed`` is off.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    todo = pending(jobs, out)
+    inv = inventory(out, fidelity)
+    if inv.other and not allow_mixed:
+        names = ", ".join(f"{k} ({n} files)" for k, n in inv.other_names().items())
+        raise ValueError(
+            f"{out} holds results of another fidelity ({names}), not {fidelity.name!r}: write each "
+            "fidelity into its own folder, or pass allow_mixed (--allow-mixed-fidelity) to add to it"
+        )
+    todo = pending(jobs, out, fidelity)
     summary = RunSummary(total=len(jobs), skipped=len(jobs) - len(todo))
     if max_jobs is not None:
         todo = todo[:max_jobs]
@@ -130,7 +196,31 @@ def run_jobs(
     workers = workers or (4 if device.startswith("cuda") else dw)
     threads = threads or dt
     t0 = time.perf_counter()
+    deadline = None if max_seconds is None else t0 + max_seconds
+    locks = JobLocks(out)
     bar = tqdm(total=len(todo), desc="evaluations", unit="eval", disable=None if progress is None else not progress)
+
+    def claim(job: Job) -> bool:
+        """Whether this run should train ``job`` now: not done meanwhile, not another fidelity's
+        file, and its lock taken."""
+        path = job.path(out)
+        if path.exists():
+            if not same_fidelity(_recorded(path), fidelity):
+                summary.conflicts += 1
+            else:
+                summary.skipped += 1
+            bar.update(1)
+            return False
+        if not locks.acquire(job.key):
+            summary.locked += 1
+            bar.update(1)
+            return False
+        if path.exists():  # finished by another run between the check and the lock
+            locks.release(job.key)
+            summary.skipped += 1
+            bar.update(1)
+            return False
+        return True
 
     def record(job: Job, result: dict | None, err: str | None) -> None:
         # The driver writes every file (atomically), so results from a Ray cluster land here too.
@@ -142,44 +232,106 @@ def run_jobs(
         else:
             summary.failed.append((job.key, err or ""))
             log.warning("evaluation %s failed:\n%s", job.key, err)
+        locks.release(job.key)
+        locks.refresh()
         elapsed = time.perf_counter() - t0
         rate = 3600.0 * summary.done / elapsed if elapsed > 0 else 0.0
         bar.set_postfix(per_hour=f"{rate:.0f}", last_val=f"{val:.2f}" if val is not None else "fail")
         bar.update(1)
 
+    def before_deadline() -> bool:
+        if deadline is not None and time.perf_counter() >= deadline:
+            summary.stopped_at_deadline = True
+            return False
+        return True
+
     try:
         if ray_address:
-            _run_ray(todo, out, fidelity, workers, threads, data_root, device, ray_address, record)
+            claimed = [job for job in todo if claim(job)]
+            _run_ray(claimed, out, fidelity, workers, threads, data_root, device, ray_address, record, before_deadline)
         elif workers == 1:
-            _init_worker(fidelity, data_root, threads, device)
+            _init_worker_here(fidelity, data_root, threads, device)
             for job in todo:
-                record(*_run_job(job))
+                if not before_deadline():
+                    break
+                if claim(job):
+                    record(*_run_job(job))
         else:
-            ctx = mp.get_context("spawn")
-            with ProcessPoolExecutor(
-                workers, mp_context=ctx, initializer=_init_worker,
-                initargs=(fidelity, data_root, threads, device),
-            ) as pool:
-                queue = iter(todo)
-                running = set()
-                for job in queue:
-                    running.add(pool.submit(_run_job, job))
-                    if len(running) >= 2 * workers:
-                        break
-                while running:
-                    finished, running = wait(running, return_when=FIRST_COMPLETED)
-                    for fut in finished:
-                        record(*fut.result())
-                        nxt = next(queue, None)
-                        if nxt is not None:
-                            running.add(pool.submit(_run_job, nxt))
+            _run_pool(todo, fidelity, workers, threads, data_root, device, claim, record, before_deadline)
     finally:
+        locks.release_all()
         bar.close()
         summary.seconds = time.perf_counter() - t0
     return summary
 
 
-def _run_ray(todo, out, fidelity, workers, threads, data_root, device, address, record) -> None:
+def _recorded(path: Path) -> object:
+    import json
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("fidelity")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _init_worker_here(fidelity: Fidelity, data_root: str | None, threads: int, device: str) -> None:
+    """The one-worker path trains in this process (no signal or parent handling needed)."""
+    import torch
+
+    from ._images import load_fashion_mnist
+    from ._train import prepare_tensors
+
+    torch.set_num_threads(threads)
+    _STATE.update(fidelity=fidelity, device=device, data=prepare_tensors(load_fashion_mnist(data_root), fidelity))
+
+
+def _run_pool(todo, fidelity, workers, threads, data_root, device, claim, record, before_deadline) -> None:
+    """Keep ``2 * workers`` jobs in flight in a spawned process pool; stop at the deadline or on
+    an interrupt, killing the workers (in-flight jobs are abandoned, never half-written)."""
+    ctx = mp.get_context("spawn")
+    pool = ProcessPoolExecutor(
+        workers, mp_context=ctx, initializer=_init_worker, initargs=(fidelity, data_root, threads, device, os.getpid()),
+    )
+    queue = iter(todo)
+    running: set = set()
+
+    def submit_next() -> None:
+        for job in queue:
+            if not before_deadline():
+                return
+            if claim(job):
+                running.add(pool.submit(_run_job, job))
+                return
+
+    clean = False
+    try:
+        for _ in range(2 * workers):
+            submit_next()
+        while running and before_deadline():
+            finished, _ = wait(running, timeout=5.0, return_when=FIRST_COMPLETED)
+            running.difference_update(finished)
+            for fut in finished:
+                record(*fut.result())
+                submit_next()
+        clean = not running
+    finally:
+        if clean:
+            pool.shutdown(wait=True)
+        else:
+            _kill_pool(pool)
+
+
+def _kill_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: cancel what has not started, kill the workers, do not wait for them."""
+    processes = list(getattr(pool, "_processes", {}).values())  # CPython's ProcessPoolExecutor
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        proc.kill()
+    for proc in processes:
+        proc.join(timeout=5)
+
+
+def _run_ray(todo, out, fidelity, workers, threads, data_root, device, address, record, before_deadline) -> None:
     try:
         import ray
     except ImportError as err:  # pragma: no cover - depends on the optional extra
@@ -189,5 +341,10 @@ def _run_ray(todo, out, fidelity, workers, threads, data_root, device, address, 
     remote_job = ray.remote(num_cpus=threads, num_gpus=0.25 if device.startswith("cuda") else 0)(_ray_job)
     refs = [remote_job.remote(job, fidelity, data_root, threads, device) for job in todo]
     while refs:
-        ready, refs = ray.wait(refs, num_returns=1)
-        record(*ray.get(ready[0]))
+        ready, refs = ray.wait(refs, num_returns=1, timeout=5.0)
+        for ref in ready:
+            record(*ray.get(ref))
+        if not before_deadline():
+            for ref in refs:
+                ray.cancel(ref, force=True)
+            return

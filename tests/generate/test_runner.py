@@ -33,7 +33,7 @@ def test_run_writes_nb301_schema_and_resumes(tmp_path, idx_root):
     jobs = plan_jobs(uniform_archs(3, seed=1), "rs", multi_seed_every=3, n_seeds=2)
     out = tmp_path / "res"
     s1 = run_jobs(jobs, out, fid, workers=1, data_root=str(idx_root), device="cpu", max_jobs=2)
-    assert s1.done == 2 and len(pending(jobs, out)) == len(jobs) - 2
+    assert s1.done == 2 and len(pending(jobs, out, fid)) == len(jobs) - 2
     s2 = run_jobs(jobs, out, fid, workers=1, data_root=str(idx_root), device="cpu")
     assert s2.skipped == 2 and s2.done == len(jobs) - 2
     rec = json.loads(next(out.glob("rs/results_*.json")).read_text())
@@ -108,7 +108,7 @@ def test_ray_local_instance_writes_the_same_results(tmp_path, idx_root):
                      ray_address="local")
     finally:
         ray.shutdown()
-    assert s.done == len(jobs) and pending(jobs, tmp_path / "ray") == []
+    assert s.done == len(jobs) and pending(jobs, tmp_path / "ray", fid) == []
     local = run_jobs(jobs[:1], tmp_path / "pool", fid, workers=1, data_root=str(idx_root), device="cpu")
     assert local.done == 1
     name = next((tmp_path / "pool").glob("rs/*.json")).name
