@@ -32,7 +32,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-n", "--n-archs", type=int, default=600, help="architectures in the plan (default: %(default)s)")
     p.add_argument("--out", default="training_data/fmnist/results", help="result tree root (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="seed of the architecture stream (default: %(default)s)")
-    p.add_argument("--source", default="rs", help="source label (folder) of these jobs (default: %(default)s)")
+    p.add_argument("--sampler", choices=("uniform", "skewed"), default="uniform",
+                   help="how architectures are drawn without --archs: uniformly, or skewed (per-architecture "
+                        "biases towards parameter-free or convolution-heavy, deep or wide cells) (default: %(default)s)")
+    p.add_argument("--source", help="source label (folder) of these jobs (default: rs for uniform, skewed for skewed)")
     p.add_argument("--archs", help="JSONL/JSON file of architectures to train instead of uniform samples (any form surrogate accepts)")
     p.add_argument("--multi-seed-every", type=int, default=5, help="every k-th architecture is trained with --n-seeds seeds (default: %(default)s)")
     p.add_argument("--n-seeds", type=int, default=3, help="seeds for the multi-seed subset (default: %(default)s)")
@@ -62,11 +65,14 @@ def _read_archs(path: str) -> list:
 
 
 def run(args: argparse.Namespace) -> int:
-    from surrogate.generate import load_fidelity, plan_jobs, run_jobs, uniform_archs
+    from surrogate.generate import load_fidelity, plan_jobs, run_jobs, sampled_archs
 
     fidelity = load_fidelity(args.fidelity)
-    archs = _read_archs(args.archs) if args.archs else uniform_archs(args.n_archs, seed=args.seed)
-    jobs = plan_jobs(archs, args.source, multi_seed_every=args.multi_seed_every, n_seeds=args.n_seeds)
+    archs = _read_archs(args.archs) if args.archs else sampled_archs(args.n_archs, seed=args.seed, sampler=args.sampler)
+    if args.archs and not args.source:
+        raise ValueError("--archs needs --source NAME (the optimizer or origin the folder is named for)")
+    source = args.source or ("rs" if args.sampler == "uniform" else "skewed")
+    jobs = plan_jobs(archs, source, multi_seed_every=args.multi_seed_every, n_seeds=args.n_seeds)
     summary = run_jobs(
         jobs, args.out, fidelity, workers=args.workers, threads=args.threads, data_root=args.data_root,
         device=args.device, ray_address=args.ray_address, max_jobs=args.max_jobs,

@@ -11,21 +11,38 @@ from __future__ import annotations
 
 import numpy as np
 
-from surrogate.space import Genotype, sample
+from surrogate.space import Genotype, sample, sample_skewed
 
 from ._results import Job
 
 CHUNK = 100
 
 
-def uniform_archs(n: int, seed: int = 0) -> list[Genotype]:
-    """The first ``n`` architectures of the uniform stream for ``seed`` (prefix-stable)."""
+SAMPLERS = {"uniform": sample, "skewed": sample_skewed}
+
+
+def sampled_archs(n: int, seed: int = 0, sampler: str = "uniform") -> list[Genotype]:
+    """The first ``n`` architectures of ``sampler``'s stream for ``seed`` (prefix-stable).
+
+    ``sampler`` is ``"uniform"`` (:func:`surrogate.space.sample`) or ``"skewed"``
+    (:func:`surrogate.space.sample_skewed`: per-architecture biases towards parameter-free or
+    convolution-heavy, deep or wide cells). The skewed stream is seeded apart from the uniform one.
+    """
+    if sampler not in SAMPLERS:
+        raise ValueError(f"unknown sampler {sampler!r}; choose one of {sorted(SAMPLERS)}")
+    draw = SAMPLERS[sampler]
+    salt = [] if sampler == "uniform" else [1]  # the uniform stream is as it always was
     out: list[Genotype] = []
     chunk = 0
     while len(out) < n:
-        out.extend(sample(CHUNK, rng=np.random.default_rng([seed, chunk])))
+        out.extend(draw(CHUNK, rng=np.random.default_rng([seed, chunk, *salt])))
         chunk += 1
     return out[:n]
+
+
+def uniform_archs(n: int, seed: int = 0) -> list[Genotype]:
+    """The first ``n`` architectures of the uniform stream for ``seed`` (prefix-stable)."""
+    return sampled_archs(n, seed, "uniform")
 
 
 def plan_jobs(

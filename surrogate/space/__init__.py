@@ -14,6 +14,7 @@ from ._known import CORNERS, DARTS_V1, DARTS_V2, DEGENERATE, KNOWN
 from ._ops import CONCAT, CONFIG_PREFIX, EDGE_START, N_EDGES, OPS, SPACE_SIZE
 from ._parse import parse
 from ._sample import mutate, neighbours, sample
+from ._skewed import sample_skewed
 
 __all__ = [
     "CONCAT",
@@ -39,6 +40,7 @@ __all__ = [
     "neighbours",
     "parse",
     "sample",
+    "sample_skewed",
     "to_array",
     "to_compact",
     "to_config",

@@ -115,3 +115,31 @@ def test_ray_local_instance_writes_the_same_results(tmp_path, idx_root):
     a = json.loads((tmp_path / "ray" / "rs" / name).read_text())
     b = json.loads((tmp_path / "pool" / "rs" / name).read_text())
     assert a["info"][0]["val_accuracy"] == b["info"][0]["val_accuracy"]  # same seed, same result
+
+
+def test_skewed_plan_is_prefix_stable_and_apart_from_uniform(tmp_path, idx_root):
+    from surrogate.generate import sampled_archs
+
+    assert sampled_archs(230, seed=0, sampler="skewed")[:130] == sampled_archs(130, seed=0, sampler="skewed")
+    assert sampled_archs(5, seed=0, sampler="skewed") != uniform_archs(5, seed=0)
+    assert sampled_archs(5, seed=0, sampler="uniform") == uniform_archs(5, seed=0)
+    with pytest.raises(ValueError, match="unknown sampler"):
+        sampled_archs(1, sampler="sobol")
+    out = tmp_path / "res"
+    done = subprocess.run(
+        [sys.executable, "-m", "surrogate.cli", "generate", "--fidelity", "tiny", "-n", "2", "--sampler", "skewed",
+         "--multi-seed-every", "5", "--n-seeds", "1", "--out", str(out), "--workers", "1", "--device", "cpu",
+         "--data-root", str(idx_root), "--json"], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout)["done"] == 2
+    assert sorted(p.parent.name for p in out.glob("*/results_*.json")) == ["skewed", "skewed"]
+
+
+def test_max_seconds_bounds_the_wall_time(tmp_path, idx_root):
+    fid = load_fidelity("tiny")
+    jobs = plan_jobs(uniform_archs(40, seed=9), "rs", multi_seed_every=50, n_seeds=1)
+    t0 = time.perf_counter()
+    s = run_jobs(jobs, tmp_path / "res", fid, workers=2, data_root=str(idx_root), device="cpu", max_seconds=8.0)
+    assert time.perf_counter() - t0 < 8.0 + 10.0  # the bound, plus stopping the workers
+    assert s.stopped_at_deadline and 0 <= s.done < len(jobs)
+    assert len(list((tmp_path / "res").glob("rs/results_*.json"))) == s.done
+    assert not list((tmp_path / "res").glob(".locks/*.lock"))
