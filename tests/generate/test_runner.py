@@ -135,11 +135,15 @@ def test_skewed_plan_is_prefix_stable_and_apart_from_uniform(tmp_path, idx_root)
 
 
 def test_max_seconds_bounds_the_wall_time(tmp_path, idx_root):
-    fid = load_fidelity("tiny")
-    jobs = plan_jobs(uniform_archs(40, seed=9), "rs", multi_seed_every=50, n_seeds=1)
+    """The CPU form of the documented GPU command: many jobs, two workers, a wall-time bound."""
+    out = tmp_path / "res"
     t0 = time.perf_counter()
-    s = run_jobs(jobs, tmp_path / "res", fid, workers=2, data_root=str(idx_root), device="cpu", max_seconds=8.0)
-    assert time.perf_counter() - t0 < 8.0 + 10.0  # the bound, plus stopping the workers
-    assert s.stopped_at_deadline and 0 <= s.done < len(jobs)
-    assert len(list((tmp_path / "res").glob("rs/results_*.json"))) == s.done
-    assert not list((tmp_path / "res").glob(".locks/*.lock"))
+    done = subprocess.run(
+        [sys.executable, "-m", "surrogate.cli", "generate", "--device", "cpu", "--workers", "2", "--max-seconds", "5",
+         "--fidelity", "tiny", "--sampler", "uniform", "-n", "200", "--out", str(out), "--data-root", str(idx_root),
+         "--json"], capture_output=True, text=True, check=True)
+    assert time.perf_counter() - t0 < 5.0 + 45.0  # the bound, plus start-up (imports) and stopping the workers
+    s = json.loads(done.stdout)
+    assert s["stopped_at_deadline"] and 0 <= s["done"] < s["jobs"]
+    assert len(list(out.glob("rs/results_*.json"))) == s["done"]
+    assert not list(out.glob(".locks/*.lock"))
