@@ -11,10 +11,28 @@
 ``manifest.json`` holds ``kind`` (always ``"surrogate-checkpoint"``), ``format_version``, the
 model ``family``, the ``target`` column, the ``encoder`` (name and version), a
 ``data_fingerprint``, the ``split`` description, the members' ``hyperparameters``, the
-``ensemble`` (size, seeds, member folders), the ``calibration``, validation/test ``metrics``,
-the ``packages`` it was written with and ``files`` (path -> sha256). Loading checks all of it and
-says what is wrong with a bad, foreign, newer or tampered directory. Nothing is pickled; no code
-is read from the directory.
+``ensemble`` (size, seeds, member folders), the ``calibration``, validation/test ``metrics``
+(a non-finite metric is ``null`` with its value and the reason under ``not_finite``), the
+``packages`` it was written with and ``files`` (path -> sha256). ``manifest.json.sha256`` beside
+it holds the manifest's own sha256 (``sha256sum -c`` reads it). Nothing is pickled; no code is
+read from the directory.
+
+Loading verifies, and refuses with a :class:`CheckpointError` naming what is wrong:
+
+- the manifest: valid JSON of this kind, a format version this code reads, its own checksum
+  (format 2 on; format 1 checkpoints have none and load only if everything below holds);
+- the files: every file in the directory is listed in ``files`` and has its recorded sha256,
+  every listed file belongs to a listed member, no path leaves the directory;
+- the ensemble: ``n_members`` member folders, each listed once, with ``n_members`` seeds, each
+  member's ``model.json`` of the manifest's family, with its seed and hyperparameters;
+- the calibration: a known method, finite ``scale > 0``, finite ``noise >= 0``, ``n >= 2``;
+- every member file reads: a damaged native file is a ``CheckpointError`` naming it, never the
+  library's own error (LightGBM model texts are checked before LightGBM parses them, since it
+  aborts the process on some damaged ones).
+
+The checksums detect damage and edits; they are no signature: whoever can write the directory
+can also rewrite the checksums (a benchmark's ``benchmark.json`` records each manifest's sha256
+from outside the checkpoint).
 
 Examples
 --------
@@ -51,18 +69,23 @@ __all__ = [
     "FORMAT_VERSION",
     "KIND",
     "MANIFEST",
+    "MANIFEST_SHA256",
     "CheckpointError",
     "load_checkpoint",
     "read_manifest",
     "save_checkpoint",
+    "upgrade_checkpoint",
     "verify_checkpoint",
 ]
 
-#: The manifest layout this code writes and the newest it reads.
-FORMAT_VERSION = 1
+#: The manifest layout this code writes and the newest it reads. 2: ``manifest.json.sha256``
+#: beside the manifest, ``not_finite`` notes in the metrics.
+FORMAT_VERSION = 2
 #: ``manifest.json["kind"]``: tells a checkpoint from any other directory with a manifest.
 KIND = "surrogate-checkpoint"
 MANIFEST = "manifest.json"
+#: The manifest's own checksum, in ``sha256sum`` format (format 2 on).
+MANIFEST_SHA256 = "manifest.json.sha256"
 _MEMBERS = "members"
 _REQUIRED = ("family", "hyperparameters", "ensemble", "files")
 _BASE_PACKAGES = ("numpy", "scipy")
@@ -118,6 +141,24 @@ def _encoder(encoder: Any) -> Any:
     if isinstance(encoder, str):
         return {"name": encoder, "version": None}
     raise CheckpointError(f"encoder must be a name or a mapping like {{'name': ..., 'version': ...}}, got {encoder!r}")
+
+
+def _metrics_json(metrics: Mapping[str, Any]) -> dict[str, Any]:
+    """``metrics`` as JSON data; each split's report records its non-finite values and why."""
+    from .metrics import report_to_json
+
+    if not isinstance(metrics, Mapping):
+        raise CheckpointError(f"metrics must be a mapping like {{'val': report, 'test': report}}, got {metrics!r:.80}")
+    return {str(k): _jsonable(report_to_json(v) if isinstance(v, Mapping) else v, f"metrics.{k}")
+            for k, v in metrics.items()}
+
+
+def _write_manifest(directory: Path, manifest: Mapping[str, Any]) -> None:
+    """Write ``manifest.json`` and, beside it, its sha256 (``manifest.json.sha256``)."""
+    text = json.dumps(manifest, indent=2, allow_nan=False) + "\n"
+    (directory / MANIFEST).write_text(text)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    (directory / MANIFEST_SHA256).write_text(f"{digest}  {MANIFEST}\n")
 
 
 def save_checkpoint(
@@ -192,7 +233,7 @@ def save_checkpoint(
             "members": [],
         },
         "calibration": ensemble.calibration_.to_dict() if hasattr(ensemble, "calibration_") else None,
-        "metrics": _jsonable(metrics or {}, "metrics"),
+        "metrics": _metrics_json(metrics or {}),
         "packages": _packages(cls.libraries),
         "extra": _jsonable(extra or {}, "extra"),
         "files": {},
@@ -209,7 +250,7 @@ def save_checkpoint(
             manifest["ensemble"]["members"].append(rel)
         files = sorted(p for p in tmp.rglob("*") if p.is_file())
         manifest["files"] = {p.relative_to(tmp).as_posix(): _sha256(p) for p in files}
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, allow_nan=False) + "\n")
+        _write_manifest(tmp, manifest)
         if directory.exists():
             old = directory.parent / f".{directory.name}.old-{os.getpid()}"
             directory.rename(old)
@@ -227,7 +268,9 @@ def save_checkpoint(
 
 
 def read_manifest(directory: str | Path) -> dict[str, Any]:
-    """Read and check ``manifest.json`` (kind, version, required keys); files are not hashed."""
+    """Read and check ``manifest.json``: kind, version, its own checksum, required keys, file
+    paths, the ensemble's members and seeds, the calibration. Member files are not hashed here
+    (:func:`verify_checkpoint` does that)."""
     directory = Path(directory)
     if not directory.is_dir():
         raise CheckpointError(f"{directory} is not a directory; a checkpoint is a directory with {MANIFEST}")
@@ -239,8 +282,9 @@ def read_manifest(directory: str | Path) -> dict[str, Any]:
         raise CheckpointError(
             f"{directory} has no {MANIFEST}, so it is not a surrogate checkpoint (or the copy is incomplete).{hint}"
         )
+    raw = path.read_bytes()
     try:
-        manifest = json.loads(path.read_text())
+        manifest = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise CheckpointError(
             f"{path} is not valid JSON ({err}); it is truncated or damaged, copy the checkpoint again"
@@ -258,6 +302,8 @@ def read_manifest(directory: str | Path) -> dict[str, Any]:
             f"{directory} was written with checkpoint format {version}, newer than this code reads "
             f"({FORMAT_VERSION}); upgrade the surrogate package (pip install -U surrogate)"
         )
+    if version >= 2 or (directory / MANIFEST_SHA256).exists():
+        _check_manifest_sha256(directory, raw)
     missing = [k for k in _REQUIRED if k not in manifest]
     if missing:
         raise CheckpointError(f"{path} lacks {missing}; the manifest is damaged")
@@ -265,16 +311,88 @@ def read_manifest(directory: str | Path) -> dict[str, Any]:
     if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
         raise CheckpointError(f"{path}: 'files' must map relative paths to sha256 strings")
     for rel in files:
-        p = PurePosixPath(rel)
-        if p.is_absolute() or ".." in p.parts or not p.parts:
+        if not _inside(rel):
             raise CheckpointError(f"{path} lists the file {rel!r}, which is outside the checkpoint; refusing it")
+    _check_ensemble(path, manifest)
+    if manifest.get("calibration") is not None:
+        try:
+            Calibration.from_dict(manifest["calibration"])
+        except ValueError as err:
+            raise CheckpointError(f"{path}: {err}") from None
     return manifest
 
 
+def _inside(rel: object) -> bool:
+    """Whether ``rel`` is a relative POSIX path that stays inside the directory."""
+    if not isinstance(rel, str) or not rel or "\\" in rel:
+        return False
+    p = PurePosixPath(rel)
+    return not p.is_absolute() and ".." not in p.parts and "." not in rel.split("/") and bool(p.parts)
+
+
+def _check_manifest_sha256(directory: Path, raw: bytes) -> None:
+    sum_path = directory / MANIFEST_SHA256
+    if not sum_path.is_file():
+        raise CheckpointError(
+            f"{directory}: {MANIFEST_SHA256} is missing, so {MANIFEST} cannot be verified; "
+            "the copy is incomplete, copy the checkpoint again"
+        )
+    recorded = sum_path.read_text(errors="replace").strip()
+    actual = hashlib.sha256(raw).hexdigest()
+    if recorded != f"{actual}  {MANIFEST}":
+        shown = recorded[:12] if recorded else "nothing"
+        raise CheckpointError(
+            f"{directory}: {MANIFEST} has sha256 {actual[:12]}…, but {MANIFEST_SHA256} records {shown}…; "
+            "the manifest was changed or corrupted after saving"
+        )
+
+
+def _check_ensemble(path: Path, manifest: Mapping[str, Any]) -> None:
+    """``ensemble``: ``n_members`` distinct member folders inside, each with a listed model.json,
+    and ``n_members`` seeds."""
+    info = manifest["ensemble"]
+    if not isinstance(info, dict):
+        raise CheckpointError(f"{path}: 'ensemble' must be a mapping")
+    n = info.get("n_members")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise CheckpointError(f"{path}: ensemble.n_members must be a positive int, got {n!r}")
+    rels = info.get("members")
+    if not isinstance(rels, list) or not rels:
+        raise CheckpointError(f"{path}: ensemble.members lists no member folders")
+    if len(rels) != n:
+        raise CheckpointError(f"{path}: ensemble lists {len(rels)} member folders but n_members is {n}")
+    seen: set[str] = set()
+    for rel in rels:
+        if not _inside(rel):
+            raise CheckpointError(f"{path}: ensemble.members holds {rel!r}, which is not a folder inside the checkpoint")
+        if rel in seen:
+            raise CheckpointError(f"{path}: ensemble lists {rel} twice")
+        seen.add(rel)
+        if f"{rel}/{MODEL_FILE}" not in manifest["files"]:
+            raise CheckpointError(f"{path}: member {rel} has no {MODEL_FILE} listed in the manifest")
+    seeds = info.get("member_seeds")
+    if not isinstance(seeds, list) or len(seeds) != n or not all(
+        isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in seeds
+    ):
+        count = len(seeds) if isinstance(seeds, list) else "no"
+        raise CheckpointError(f"{path}: ensemble has {count} member_seeds for {n} members (non-negative ints)")
+    for rel in manifest["files"]:
+        if not any(rel.startswith(f"{m}/") for m in seen):
+            raise CheckpointError(f"{path}: {rel} is listed in files but belongs to no member in ensemble.members")
+
+
 def verify_checkpoint(directory: str | Path, manifest: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Check that every file the manifest lists exists and has its recorded sha256."""
+    """Check that the directory holds exactly the files the manifest lists, each with its
+    recorded sha256 (besides ``manifest.json`` and ``manifest.json.sha256``)."""
     directory = Path(directory)
     manifest = dict(manifest) if manifest is not None else read_manifest(directory)
+    for path in sorted(directory.rglob("*")):
+        rel = path.relative_to(directory).as_posix()
+        if (path.is_file() or path.is_symlink()) and rel not in manifest["files"] and rel not in (MANIFEST, MANIFEST_SHA256):
+            raise CheckpointError(
+                f"{directory}: {rel} is not listed in the manifest, so it cannot be verified; "
+                "remove it, or copy the checkpoint again"
+            )
     for rel, digest in manifest["files"].items():
         path = directory / rel
         if not path.is_file():
@@ -289,7 +407,8 @@ def verify_checkpoint(directory: str | Path, manifest: Mapping[str, Any] | None 
 
 
 def load_checkpoint(directory: str | Path) -> tuple[Ensemble, dict[str, Any]]:
-    """Load a checkpoint written by :func:`save_checkpoint`, after checking version and checksums.
+    """Load a checkpoint written by :func:`save_checkpoint`, after every check of the module
+    docstring.
 
     Returns
     -------
@@ -304,30 +423,60 @@ def load_checkpoint(directory: str | Path) -> tuple[Ensemble, dict[str, Any]]:
     except ValueError as err:
         raise CheckpointError(f"{directory}: {err}; it may come from a newer surrogate package") from None
     info = manifest["ensemble"]
-    rels = info.get("members") if isinstance(info, dict) else None
-    if not rels or not isinstance(rels, list):
-        raise CheckpointError(f"{directory}/{MANIFEST}: ensemble.members lists no member folders")
+    hyper = _jsonable(manifest["hyperparameters"], "hyperparameters")
     members = []
-    for rel in rels:
-        model_json = f"{rel}/{MODEL_FILE}"
-        if model_json not in manifest["files"]:
-            raise CheckpointError(f"{directory}: member {rel} has no {MODEL_FILE} listed in the manifest")
+    for rel, seed in zip(info["members"], info["member_seeds"]):
         try:
             member = cls.load(directory / rel)
         except ValueError as err:
             raise CheckpointError(f"{directory}: member {rel} does not load: {err}") from None
+        params = member.get_params()
+        if params.get("seed") != seed:
+            raise CheckpointError(
+                f"{directory}: {rel} was fit with seed {params.get('seed')!r} but the manifest records {seed}; "
+                "the member does not belong to this checkpoint"
+            )
+        own = _jsonable({k: v for k, v in params.items() if k != "seed"}, "hyperparameters")
+        if own != hyper:
+            diff = sorted(k for k in own.keys() | hyper.keys() if own.get(k) != hyper.get(k))
+            raise CheckpointError(
+                f"{directory}: {rel} has hyperparameters {diff} unlike the manifest's; "
+                "the member does not belong to this checkpoint"
+            )
         members.append(member)
     calibration = None
     if manifest.get("calibration") is not None:
-        try:
-            calibration = Calibration.from_dict(manifest["calibration"])
-        except ValueError as err:
-            raise CheckpointError(f"{directory}/{MANIFEST}: {err}") from None
+        calibration = Calibration.from_dict(manifest["calibration"])  # checked by read_manifest
     ensemble = Ensemble.from_members(
         members,
         params=manifest["hyperparameters"],
         seed=int(info.get("seed", 0)),
-        member_seeds=info.get("member_seeds"),
+        member_seeds=info["member_seeds"],
         calibration=calibration,
     )
     return ensemble, manifest
+
+
+def upgrade_checkpoint(directory: str | Path) -> bool:
+    """Rewrite an older checkpoint's manifest in the current format, after verifying all of it.
+
+    The member files are left as they are (their checksums do not change); the manifest gets
+    ``format_version`` :data:`FORMAT_VERSION` and its own checksum file. Returns whether
+    anything was rewritten (``False`` for a checkpoint already in the current format).
+    """
+    directory = Path(directory)
+    load_checkpoint(directory)  # every check, so only a verified checkpoint is upgraded
+    manifest = read_manifest(directory)
+    if manifest["format_version"] == FORMAT_VERSION:
+        return False
+    manifest["format_version"] = FORMAT_VERSION
+    manifest["metrics"] = _metrics_json(manifest.get("metrics") or {})
+    tmp = directory / f".{MANIFEST}.tmp-{os.getpid()}"
+    try:
+        tmp.mkdir()
+        _write_manifest(tmp, manifest)
+        (tmp / MANIFEST_SHA256).replace(directory / MANIFEST_SHA256)
+        (tmp / MANIFEST).replace(directory / MANIFEST)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return True

@@ -85,18 +85,35 @@ class Calibration:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Calibration:
-        """Inverse of :meth:`to_dict`; checks the values."""
-        try:
-            cal = cls(
-                method=str(d["method"]), scale=float(d["scale"]), noise=float(d["noise"]), n=int(d["n"]),
-                nll_before=math.inf if d.get("nll_before") is None else float(d["nll_before"]),
-                nll_after=math.inf if d.get("nll_after") is None else float(d["nll_after"]),
-            )
-        except (KeyError, TypeError, ValueError) as err:
-            raise ValueError(f"calibration record {dict(d)} is incomplete or malformed: {err}") from None
-        if cal.method not in _METHODS or not (cal.scale >= 0 and cal.noise >= 0):
-            raise ValueError(f"calibration record {dict(d)} has an unknown method or a negative scale/noise")
-        return cal
+        """Inverse of :meth:`to_dict`; checks the values.
+
+        A fit calibration always has a known ``method``, a finite ``scale > 0``, a finite
+        ``noise >= 0`` and ``n >= 2`` validation rows; anything else is refused.
+        """
+        if not isinstance(d, Mapping):
+            raise ValueError(f"calibration record must be a mapping, got {d!r:.80}")
+        missing = [k for k in ("method", "scale", "noise", "n") if k not in d]
+        if missing:
+            raise ValueError(f"calibration record {dict(d)} is incomplete or malformed: it lacks {missing}")
+
+        def number(key: str, *, optional: bool = False) -> float:
+            v = d.get(key)
+            if v is None and optional:
+                return math.inf  # written as null: the NLL was infinite
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise ValueError(f"calibration {key} must be a finite number, got {v!r}")
+            return float(v)
+
+        scale, noise = number("scale"), number("noise")
+        if d["method"] not in _METHODS:
+            raise ValueError(f"calibration method must be one of {_METHODS}, got {d['method']!r}")
+        if not scale > 0 or not noise >= 0:
+            raise ValueError(f"calibration needs scale > 0 and noise >= 0, got scale {scale!r} and noise {noise!r}")
+        n = d["n"]
+        if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+            raise ValueError(f"calibration n (validation rows) must be an int >= 2, got {n!r}")
+        return cls(str(d["method"]), scale, noise, n, number("nll_before", optional=True),
+                   number("nll_after", optional=True))
 
 
 def _nll(r2: np.ndarray, var: np.ndarray) -> float:

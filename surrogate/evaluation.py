@@ -27,6 +27,7 @@ import numpy as np
 
 from .data import Dataset
 from .fit import evaluate
+from .metrics import report_from_json
 from .space.registry import get_space
 
 __all__ = ["ROWS", "CheckpointEvaluation", "evaluate_checkpoint", "plot_predictions", "space_of"]
@@ -63,17 +64,30 @@ class CheckpointEvaluation:
     manifest: dict[str, Any]
 
     def recorded(self) -> dict[str, Any] | None:
-        """The manifest's metrics for the same rows (``None`` for ``train``/``all``)."""
-        return (self.manifest.get("metrics") or {}).get(self.rows) if self.rows in ("val", "test") else None
+        """The manifest's metrics for the same rows (``None`` for ``train``/``all``), non-finite
+        values restored from the manifest's ``not_finite`` notes."""
+        if self.rows not in ("val", "test"):
+            return None
+        report = (self.manifest.get("metrics") or {}).get(self.rows)
+        return report_from_json(report) if isinstance(report, dict) else report
 
     def differences(self) -> dict[str, tuple[Any, Any]]:
-        """``{metric: (recorded, now)}`` for every recorded metric that is not reproduced exactly
-        (a recorded ``None`` stands for NaN)."""
+        """``{metric: (recorded, now)}`` for every recorded metric that is not reproduced exactly.
+
+        Non-finite metrics compare as what they are (``inf`` equals ``inf``, NaN equals NaN); a
+        recorded ``None`` without a ``not_finite`` note (format 1 manifests wrote every
+        non-finite value so) matches any non-finite value.
+        """
         recorded = self.recorded() or {}
         out = {}
         for key, old in recorded.items():
             new = self.metrics.get(key)
-            same = (old is None and (new is None or (isinstance(new, float) and math.isnan(new)))) or old == new
+            if old is None:
+                same = new is None or (isinstance(new, float) and not math.isfinite(new))
+            elif isinstance(new, float) and math.isnan(new):
+                same = isinstance(old, float) and math.isnan(old)
+            else:
+                same = old == new
             if not same:
                 out[key] = (old, new)
         return out

@@ -17,6 +17,8 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -29,6 +31,8 @@ __all__ = [
     "mae",
     "r2",
     "regression_report",
+    "report_from_json",
+    "report_to_json",
     "rmse",
     "sparse_kendall_tau",
     "spearman",
@@ -259,4 +263,59 @@ def regression_report(
             out["kl_to_seeds"] = kl_to_seeds(m, s, seed_mean, seed_std)
     elif seed_mean is not None or seed_std is not None:
         raise ValueError("kl_to_seeds needs the predicted std: pass std as well as seed_mean/seed_std")
+    return out
+
+
+#: Why a metric of :func:`regression_report` can be infinite or NaN; a checkpoint's manifest
+#: records the reason next to the metric (JSON has no inf or NaN).
+NOT_FINITE_WHY = {
+    "r2": "the targets of these rows are all equal, so R² is undefined",
+    "kendall_tau": "the targets or the predictions are constant on these rows (or there are fewer than two)",
+    "sparse_kendall_tau": "the targets or the rounded predictions are constant on these rows (or there are fewer than two)",
+    "spearman": "the targets or the predictions are constant on these rows (or there are fewer than two)",
+    "gaussian_nll": "some predicted std is 0: the members agree exactly (a single member, or an "
+                    "uncalibrated ensemble), so the likelihood of any other value is 0",
+    "kl_to_seeds": "undefined for these rows' multi-seed architectures",
+}
+
+
+def report_to_json(report: Mapping[str, Any]) -> dict[str, Any]:
+    """A report as JSON data: each non-finite value becomes ``null`` and ``not_finite`` records it.
+
+    ``not_finite`` maps the metric to ``{"value": "inf" | "-inf" | "nan", "why": ...}``;
+    :func:`report_from_json` turns it back into the float.
+
+    Examples
+    --------
+    >>> report_to_json({"n": 3, "gaussian_nll": math.inf})["not_finite"]["gaussian_nll"]["value"]
+    'inf'
+    """
+    out: dict[str, Any] = {}
+    notes: dict[str, dict[str, str]] = {}
+    for key, value in report.items():
+        if key == "not_finite":
+            continue
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, float) and not math.isfinite(value):
+            text = "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+            notes[str(key)] = {"value": text, "why": NOT_FINITE_WHY.get(str(key), "not finite on these rows")}
+            value = None
+        out[str(key)] = value
+    if notes:
+        out["not_finite"] = notes
+    return out
+
+
+def report_from_json(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Inverse of :func:`report_to_json`: ``null`` values recorded in ``not_finite`` become their float."""
+    out = {k: v for k, v in data.items() if k != "not_finite"}
+    notes = data.get("not_finite") or {}
+    if not isinstance(notes, Mapping):
+        raise ValueError(f"not_finite must map metric names to {{'value': ..., 'why': ...}}, got {notes!r:.80}")
+    for key, note in notes.items():
+        value = note.get("value") if isinstance(note, Mapping) else None
+        if value not in ("inf", "-inf", "nan"):
+            raise ValueError(f"not_finite.{key}.value must be 'inf', '-inf' or 'nan', got {value!r:.40}")
+        out[key] = float(value)
     return out

@@ -2,7 +2,8 @@
 
 With --split test (the default) or val, the split recorded in the checkpoint's manifest is
 rebuilt on --data, which must be the data the checkpoint was fit on (its fingerprint is
-checked); the metrics then reproduce the manifest's exactly, and the command says so. With
+checked); the metrics then reproduce the manifest's exactly, and the command says so (and exits
+with status 1 when they do not: other package versions, other hardware, a damaged copy). With
 --split all, every row of --data is scored (e.g. fresh evaluations the model never saw).
 
 The plot (PNG) shows the ensemble mean against the truth with the calibrated ±1 std as error
@@ -18,6 +19,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ._common import add_data_arguments, add_output_arguments, dump_json, metrics_table, progress_on
@@ -55,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     space = args.space or space_of(manifest).name
     dataset = read_data(args.data, space, progress=progress_on(args))
     fidelity = (manifest.get("extra") or {}).get("fidelity")
-    if fidelity:  # fit --fidelity NAME: the same rows again
+    if isinstance(fidelity, str) and fidelity:  # fit --fidelity NAME: the same rows again (assemble records a dict)
         from surrogate.data import select_fidelity
 
         dataset = select_fidelity(dataset, fidelity)
@@ -80,16 +82,18 @@ def run(args: argparse.Namespace) -> int:
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "metrics.json").write_text(dump_json(summary) + "\n")
+    failed = 1 if matches is False else 0  # the recorded metrics do not reproduce: a failure
     if args.json:
         print(dump_json(summary))
-        return 0
+        return failed
     print(f"{checkpoint}: {manifest['family']} ensemble of {len(ensemble.members_)} on {target}, "
           f"{len(ev.indices)} {args.split} rows")
     print(metrics_table({args.split: ev.metrics}))
     if matches is True:
         print(f"reproduces the checkpoint's recorded {args.split} metrics exactly")
-    elif matches is False:
-        diff = ", ".join(f"{k}: {a} -> {b}" for k, (a, b) in ev.differences().items())
-        print(f"differs from the checkpoint's recorded {args.split} metrics: {diff}")
     print(f"plot written to {plot_path}")
-    return 0
+    if matches is False:
+        diff = ", ".join(f"{k}: {a} -> {b}" for k, (a, b) in ev.differences().items())
+        print(f"surrogate evaluate: error: the checkpoint's recorded {args.split} metrics do not reproduce on "
+              f"this data: {diff}", file=sys.stderr)
+    return failed

@@ -249,18 +249,43 @@ class BaseModel:
 
     @classmethod
     def load(cls, directory: str | Path) -> BaseModel:
-        """Load a model saved by :meth:`save`; no pickle, no code from the directory is run."""
+        """Load a model saved by :meth:`save`; no pickle, no code from the directory is run.
+
+        Any failure to read the files (a damaged native file that a library refuses with its own
+        error, missing state, parameters of another version) is a ``ValueError`` naming the file.
+        """
         doc = read_model_json(directory)
         if doc["family"] != cls.family:
             raise ValueError(
                 f"{directory} holds a {doc['family']!r} model, not {cls.family!r}; "
                 "use surrogate.models.load_model to load any family"
             )
-        model = cls(**doc["params"])
-        for key, value in doc.get("inputs", {}).items():
-            setattr(model, key, value)
-        model._load_state(Path(directory), doc.get("state", {}))
+        state = doc.get("state", {})
+        where = Path(directory) / (state.get("file", MODEL_FILE) if isinstance(state, dict) else MODEL_FILE)
+        try:
+            model = cls(**doc["params"])
+            for key, value in doc.get("inputs", {}).items():
+                setattr(model, key, value)
+            model._load_state(Path(directory), state)
+        except (ValueError, ImportError, MemoryError):
+            raise
+        except Exception as err:  # each library's own error type: LightGBMError, BadZipFile, zlib.error, ...
+            raise ValueError(
+                f"{where} cannot be read ({type(err).__name__}: {err}); the saved model is damaged, "
+                "copy or save it again"
+            ) from None
         return model
+
+    @staticmethod
+    def _state_file(directory: Path, state: Mapping[str, Any], default: str) -> Path:
+        """The native file ``model.json`` names: a plain file name inside ``directory`` that exists."""
+        name = state.get("file", default)
+        if not isinstance(name, str) or name in ("", ".", "..") or Path(name).name != name or "\\" in name:
+            raise ValueError(f"{directory / MODEL_FILE}: state.file must be a file name in the model's folder, got {name!r}")
+        path = directory / name
+        if not path.is_file():
+            raise ValueError(f"{directory} has no {name}; the saved model is incomplete")
+        return path
 
     # -- for subclasses ----------------------------------------------------------------------
 

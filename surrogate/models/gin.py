@@ -363,9 +363,7 @@ class GINModel(BaseModel):
         from safetensors import SafetensorError
         from safetensors.torch import load_file
 
-        path = directory / state.get("file", _FILE)
-        if not path.is_file():
-            raise ValueError(f"{directory} has no {path.name}; the saved model is incomplete")
+        path = self._state_file(directory, state, _FILE)
         self.y_mean_ = float(state["y_mean"])
         self.y_std_ = float(state["y_std"])
         self.best_epoch_ = int(state.get("best_epoch", -1))

@@ -109,9 +109,7 @@ class KNNModel(BaseModel):
         return {"file": _FILE, "n_train": int(self.X_train_.shape[0])}
 
     def _load_state(self, directory: Path, state: Mapping[str, Any]) -> None:
-        path = directory / state.get("file", _FILE)
-        if not path.is_file():
-            raise ValueError(f"{directory} has no {path.name}; the saved model is incomplete")
+        path = self._state_file(directory, state, _FILE)
         with np.load(path, allow_pickle=False) as f:
             if not {"X", "y"} <= set(f.files):
                 raise ValueError(f"{path} lacks the arrays X and y; the saved model is damaged")

@@ -5,7 +5,7 @@ Saved as LightGBM's own text model (``model.txt``), trimmed to the best boosting
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -164,11 +164,86 @@ class LightGBMModel(BaseModel):
     def _load_state(self, directory: Path, state: Mapping[str, Any]) -> None:
         import lightgbm as lgb
 
-        path = directory / state.get("file", _FILE)
-        if not path.is_file():
-            raise ValueError(f"{directory} has no {path.name}; the saved model is incomplete")
-        self.booster_ = lgb.Booster(model_file=str(path))
+        path = self._state_file(directory, state, _FILE)
+        try:
+            text = path.read_text(encoding="ascii")
+        except UnicodeDecodeError:
+            raise ValueError(f"{path} is not a LightGBM model text (non-ASCII bytes); the saved model is damaged") from None
+        check_model_text(text, str(path))
+        self.booster_ = lgb.Booster(model_str=text)
         self.n_rounds_ = int(state["n_rounds"])
+
+
+#: Per-tree arrays of LightGBM's model text and their length for ``n`` leaves.
+_TREE_ARRAYS = {
+    "split_feature": -1, "split_gain": -1, "threshold": -1, "decision_type": -1, "left_child": -1,
+    "right_child": -1, "internal_value": -1, "internal_weight": -1, "internal_count": -1,
+    "leaf_value": 0, "leaf_weight": 0, "leaf_count": 0,
+}
+_INTS = ("split_feature", "decision_type", "left_child", "right_child", "leaf_count", "internal_count")
+
+
+def check_model_text(text: str, where: str) -> None:
+    """Refuse a damaged LightGBM model text before LightGBM parses it.
+
+    LightGBM parses the trees in an OpenMP loop, and an error there (a truncated file, a tree
+    whose arrays do not match its leaf count, a garbled number) terminates the whole process
+    instead of raising (measured with lightgbm 4.7: ``terminate called without an active
+    exception``, after allocating over 20 GB on a truncated file). So the tree section is checked
+    here: the ``tree_sizes`` header, each block's ``Tree=<i>`` line, every array's length and
+    numbers, and the ``end of trees`` line. Raises ``ValueError`` naming ``where``.
+    """
+    def bad(why: str) -> ValueError:
+        return ValueError(f"{where} is not a valid LightGBM model ({why}); the saved model is damaged")
+
+    if not text.startswith("tree\n"):
+        raise bad("it does not start with 'tree'")
+    header, _, _ = text.partition("\n\n")
+    fields = dict(line.split("=", 1) for line in header.splitlines()[1:] if "=" in line)
+    try:
+        sizes = [int(v) for v in fields["tree_sizes"].split()]
+        n_features = int(fields["max_feature_idx"]) + 1
+    except (KeyError, ValueError):
+        raise bad("its header lacks tree_sizes or max_feature_idx, or they are not numbers") from None
+    pos = len(header) + 2
+    for i, size in enumerate(sizes):
+        block = text[pos : pos + size]
+        if size <= 0 or not block.startswith(f"Tree={i}\n") or not block.endswith("\n\n\n"):
+            raise bad(f"tree {i} is not where tree_sizes puts it")
+        _check_tree(dict(line.split("=", 1) for line in block.splitlines()[1:] if "=" in line), n_features,
+                    lambda why, i=i: bad(f"tree {i}: {why}"))
+        pos += size
+    if not text.startswith("end of trees\n", pos):
+        raise bad("no 'end of trees' after the last tree")
+
+
+def _check_tree(tree: dict[str, str], n_features: int, bad: Callable[[str], ValueError]) -> None:
+    try:
+        leaves = int(tree["num_leaves"])
+    except (KeyError, ValueError):
+        raise bad("no num_leaves") from None
+    if not 1 <= leaves <= 1 << 20 or tree.get("num_cat", "0") != "0" or tree.get("is_linear", "0") != "0":
+        raise bad("an impossible leaf count, or categorical or linear trees (never written by this package)")
+    for name, extra in _TREE_ARRAYS.items():
+        if name not in tree:
+            if leaves == 1 and extra < 0:
+                continue
+            raise bad(f"no {name}")
+        values = tree[name].split()
+        if len(values) != leaves + extra and not (leaves == 1 and not values and name != "leaf_value"):
+            raise bad(f"{name} has {len(values)} values for {leaves} leaves")
+        try:
+            numbers = [int(v) for v in values] if name in _INTS else [float(v) for v in values]
+        except ValueError:
+            raise bad(f"{name} holds something that is not a number") from None
+        if name in ("left_child", "right_child") and any(not -leaves <= c < leaves - 1 for c in numbers):
+            raise bad(f"{name} points outside the tree")
+        if name == "split_feature" and any(not 0 <= f < n_features for f in numbers):
+            raise bad("a split on a feature the model does not have")
+    try:
+        float(tree.get("shrinkage", "1"))
+    except ValueError:
+        raise bad("shrinkage is not a number") from None
 
 
 def _relay(callback: Callback) -> Any:

@@ -182,9 +182,7 @@ class RandomForestModel(BaseModel):
         return {"file": _FILE, "n_trees": len(self.forest_.roots), "n_nodes": len(self.forest_.left)}
 
     def _load_state(self, directory: Path, state: Mapping[str, Any]) -> None:
-        path = directory / state.get("file", _FILE)
-        if not path.is_file():
-            raise ValueError(f"{directory} has no {path.name}; the saved model is incomplete")
+        path = self._state_file(directory, state, _FILE)
         self.forest_ = Forest.load(path)
         if self.forest_.feature.size and self.forest_.feature.max() >= self.n_features_in_:
             raise ValueError(f"{path} splits on features beyond n_features_in_; the saved forest is damaged")

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ._base import BaseModel, Callback, check_number
+from ._ubjson import check_ubjson
 
 __all__ = ["XGBoostModel"]
 
@@ -164,9 +165,8 @@ class XGBoostModel(BaseModel):
     def _load_state(self, directory: Path, state: Mapping[str, Any]) -> None:
         import xgboost as xgb
 
-        path = directory / state.get("file", _FILE)
-        if not path.is_file():
-            raise ValueError(f"{directory} has no {path.name}; the saved model is incomplete")
+        path = self._state_file(directory, state, _FILE)
+        check_ubjson(path.read_bytes(), str(path))  # XGBoost aborts the process on some damaged files
         booster = xgb.Booster()
         booster.load_model(str(path))
         if self.n_jobs is not None:

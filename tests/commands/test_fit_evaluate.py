@@ -150,3 +150,43 @@ def test_generic_jsonl_and_darts_csv_tables(cli, params_file, tmp_path):
     csv.write_text("genotype,val_accuracy\n" + "\n".join(rows) + "\n")
     fit = cli.json("fit", "--data", csv, "--family", "knn", "--members", 2, "--params", params_file("knn"))
     assert fit["space"] == "darts" and sum(fit["sizes"].values()) == 50
+
+
+@pytest.mark.parametrize("family", ["xgb", "lgb", "gin"])
+def test_a_single_member_checkpoint_reproduces_its_own_metrics(cli, nb301_tree, params_file, tmp_path, family,
+                                                               request):
+    """Issue 10, point 11: a single member has std 0, so gaussian_nll is inf; the manifest wrote it
+    as null and evaluate reported that the metrics did not reproduce."""
+    if family == "gin":
+        request.getfixturevalue("torch_one_thread")
+    ckpt = tmp_path / "one"
+    cli.json("fit", "--data", nb301_tree, "--family", family, "--members", 1, "--params", params_file(family),
+             "--out", ckpt)
+    test = read_manifest(ckpt)["metrics"]["test"]
+    assert test["gaussian_nll"] is None and test["not_finite"]["gaussian_nll"]["value"] == "inf"
+    assert "std is 0" in test["not_finite"]["gaussian_nll"]["why"]
+    code, out, err = cli("evaluate", "--checkpoint", ckpt, "--data", nb301_tree, "--plot", tmp_path / "p.png",
+                         "--no-progress")
+    assert code == 0, err
+    assert "reproduces the checkpoint's recorded test metrics exactly" in out
+
+
+def test_evaluate_fails_when_the_recorded_metrics_do_not_reproduce(cli, nb301_tree, params_file, tmp_path):
+    """Issue 10, point 8: evaluate said "differs" and exited 0."""
+    import hashlib
+
+    ckpt = tmp_path / "ck"
+    cli.json("fit", "--data", nb301_tree, "--family", "knn", "--members", 2, "--params", params_file("knn"),
+             "--out", ckpt)
+    manifest = read_manifest(ckpt)
+    manifest["metrics"]["test"]["mae"] += 0.5  # as if recorded by other package versions or hardware
+    text = json.dumps(manifest, indent=2) + "\n"
+    (ckpt / "manifest.json").write_text(text)
+    (ckpt / "manifest.json.sha256").write_text(f"{hashlib.sha256(text.encode()).hexdigest()}  manifest.json\n")
+    code, out, err = cli("evaluate", "--checkpoint", ckpt, "--data", nb301_tree, "--plot", tmp_path / "p.png",
+                         "--no-progress")
+    assert code == 1
+    assert "do not reproduce" in err and "mae" in err and len(err.strip().splitlines()) == 1
+    code, out, err = cli("evaluate", "--checkpoint", ckpt, "--data", nb301_tree, "--plot", tmp_path / "p.png",
+                         "--no-progress", "--json")
+    assert code == 1 and json.loads(out)["reproduces_manifest"] is False

@@ -52,7 +52,7 @@ def test_round_trip_predicts_identically(family: str, tmp_path) -> None:
     assert loaded.member_seeds_ == ens.member_seeds_ and loaded.seed == 0
     assert manifest["family"] == family and manifest["packages"]["numpy"]
     on_disk = sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file())
-    assert sorted(manifest["files"]) == [f for f in on_disk if f != "manifest.json"]
+    assert sorted(manifest["files"]) == [f for f in on_disk if f not in ("manifest.json", "manifest.json.sha256")]
     assert Ensemble.load(path).predict(X)[0].tolist() == ens.predict(X)[0].tolist()
 
 
@@ -62,7 +62,8 @@ def test_manifest_records_provenance(saved) -> None:
     assert m["format_version"] == FORMAT_VERSION and m["kind"] == "surrogate-checkpoint"
     assert m["target"] == "val_accuracy" and m["encoder"] == {"name": "darts-features", "version": 2}
     assert m["data_fingerprint"] == "sha256:abc" and m["split"] == {"kind": "random", "seed": 0}
-    assert m["metrics"]["val"] == {"r2": 0.9, "tau": None}  # NaN is not JSON
+    assert m["metrics"]["val"]["r2"] == 0.9 and m["metrics"]["val"]["tau"] is None  # NaN is not JSON
+    assert m["metrics"]["val"]["not_finite"]["tau"]["value"] == "nan"
     assert m["hyperparameters"] == {k: v for k, v in ens.members_[0].get_params().items() if k != "seed"}
     assert m["ensemble"]["member_seeds"] == ens.member_seeds_ and m["ensemble"]["n_members"] == 3
     assert m["calibration"]["method"] == "coverage"
@@ -128,7 +129,7 @@ def test_paths_outside_the_checkpoint_are_refused(saved, tmp_path) -> None:
     path = copy(saved[0], tmp_path)
     m = json.loads((path / "manifest.json").read_text())
     m["files"]["../../etc/passwd"] = "0" * 64
-    (path / "manifest.json").write_text(json.dumps(m))
+    rewrite_manifest(path, m, rehash=False)
     with pytest.raises(CheckpointError, match="outside the checkpoint"):
         load_checkpoint(path)
 
@@ -180,3 +181,124 @@ def test_checkpoints_written_by_earlier_versions_still_load(version: str, family
 
 def test_the_current_format_has_a_fixture() -> None:
     assert f"v{FORMAT_VERSION}" in VERSIONS, "run tests/fixtures/make_checkpoints.py for the new format version"
+
+
+# -- issue 10: nothing in a checkpoint trusted unverified ----------------------------------------
+
+
+def _sha(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def rewrite_manifest(path: Path, manifest: dict, *, rehash: bool = True) -> None:
+    """Write ``manifest`` the way a careful forger would: every listed file re-hashed and the
+    manifest's own checksum (``manifest.json.sha256``) rewritten to match."""
+    if rehash:
+        manifest["files"] = {rel: _sha(path / rel) for rel in manifest["files"]}
+    (path / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    (path / "manifest.json.sha256").write_text(f"{_sha(path / 'manifest.json')}  manifest.json\n")
+
+
+def test_the_manifest_is_protected_by_its_own_checksum(saved, tmp_path) -> None:
+    path = copy(saved[0], tmp_path)
+    assert (path / "manifest.json.sha256").read_text() == f"{_sha(path / 'manifest.json')}  manifest.json\n"
+    m = json.loads((path / "manifest.json").read_text())
+    m["calibration"]["scale"] = 1e-9  # every std would collapse to the noise floor
+    (path / "manifest.json").write_text(json.dumps(m, indent=2) + "\n")
+    with pytest.raises(CheckpointError, match=r"manifest.json has sha256 .* manifest.json.sha256"):
+        load_checkpoint(path)
+    (path / "manifest.json.sha256").unlink()
+    with pytest.raises(CheckpointError, match="manifest.json.sha256 is missing"):
+        load_checkpoint(path)
+
+
+def test_a_member_file_missing_from_the_manifest_is_refused(saved, tmp_path) -> None:
+    path = copy(saved[0], tmp_path)
+    m = json.loads((path / "manifest.json").read_text())
+    del m["files"]["members/01/train.npz"]
+    rewrite_manifest(path, m)
+    with pytest.raises(CheckpointError, match="members/01/train.npz is not listed in the manifest"):
+        load_checkpoint(path)
+
+
+def test_a_dropped_member_is_refused(saved, tmp_path) -> None:
+    import shutil
+
+    path = copy(saved[0], tmp_path)
+    m = json.loads((path / "manifest.json").read_text())
+    m["ensemble"]["members"].remove("members/02")
+    m["files"] = {k: v for k, v in m["files"].items() if not k.startswith("members/02/")}
+    shutil.rmtree(path / "members" / "02")
+    rewrite_manifest(path, m)
+    with pytest.raises(CheckpointError, match=r"lists 2 member folders but n_members is 3"):
+        load_checkpoint(path)
+    m["ensemble"]["n_members"] = 2
+    rewrite_manifest(path, m)
+    with pytest.raises(CheckpointError, match=r"3 member_seeds for 2 members"):
+        load_checkpoint(path)
+
+
+def test_a_member_from_elsewhere_is_refused(saved, tmp_path) -> None:
+    path = copy(saved[0], tmp_path)
+    m = json.loads((path / "manifest.json").read_text())
+    m["ensemble"]["members"][1] = "members/00"
+    rewrite_manifest(path, m)
+    with pytest.raises(CheckpointError, match="lists members/00 twice"):
+        load_checkpoint(path)
+    m = json.loads((copy(saved[0], tmp_path / "again")).joinpath("manifest.json").read_text())
+    m["ensemble"]["member_seeds"][0] += 1
+    rewrite_manifest(tmp_path / "again" / "copy", m)
+    with pytest.raises(CheckpointError, match="members/00 was fit with seed .* but the manifest records"):
+        load_checkpoint(tmp_path / "again" / "copy")
+
+
+@pytest.mark.parametrize("scale", [0.0, -1.0, None, "1", 1e400])
+def test_an_impossible_calibration_is_refused(saved, tmp_path, scale) -> None:
+    path = copy(saved[0], tmp_path)
+    m = json.loads((path / "manifest.json").read_text())
+    m["calibration"]["scale"] = scale
+    rewrite_manifest(path, m)
+    with pytest.raises(CheckpointError, match="calibration"):
+        load_checkpoint(path)
+
+
+#: Each family's native model file.
+NATIVE = {"xgb": "model.ubj", "lgb": "model.txt", "rf": "trees.npz", "knn": "train.npz", "gin": "model.safetensors"}
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+@pytest.mark.parametrize("damage", ["truncate", "flip"])
+def test_a_damaged_native_file_that_passes_the_checksum_is_a_checkpoint_error(family, damage, tmp_path) -> None:
+    """Before the fix: raw LightGBMError, BadZipFile, zlib.error; LightGBM and XGBoost even
+    aborted the process (std::bad_alloc, terminate) on a truncated or garbled file."""
+    path = copy(FIXTURES / f"v{FORMAT_VERSION}" / family, tmp_path)
+    target = path / "members" / "01" / NATIVE[family]
+    data = bytearray(target.read_bytes())
+    if damage == "truncate":
+        data = data[: len(data) // 2]
+    else:  # 64 garbled bytes a third of the way in
+        for i in range(len(data) // 3, len(data) // 3 + 64):
+            data[i] ^= 0x5A
+    target.write_bytes(bytes(data))
+    rewrite_manifest(path, json.loads((path / "manifest.json").read_text()))
+    with pytest.raises(CheckpointError, match=f"members/01/{NATIVE[family]} (is not|cannot be read)"):
+        load_checkpoint(path)
+
+
+def test_non_finite_metrics_are_recorded_with_the_reason(tmp_path) -> None:
+    task = make_task("knn")
+    ens = Ensemble("knn", n_members=1, params=task.params, seed=0).fit(*task.train)
+    path = save_checkpoint(ens, tmp_path / "c", metrics={"val": {"n": 3, "r2": 0.5, "gaussian_nll": math.inf,
+                                                                 "kendall_tau": math.nan}})
+    val = read_manifest(path)["metrics"]["val"]
+    assert val["gaussian_nll"] is None and val["kendall_tau"] is None  # JSON has no inf or NaN
+    assert val["not_finite"]["gaussian_nll"]["value"] == "inf"
+    assert "std is 0" in val["not_finite"]["gaussian_nll"]["why"]
+    assert val["not_finite"]["kendall_tau"]["value"] == "nan"
+    from surrogate.metrics import report_from_json
+
+    back = report_from_json(val)
+    assert back["gaussian_nll"] == math.inf and math.isnan(back["kendall_tau"]) and back["r2"] == 0.5
+    assert "not_finite" not in back
