@@ -16,21 +16,32 @@ from typing import Any
 import numpy as np
 
 from .benchmark import BENCHMARK_FILE, FORMAT_VERSION
+from .benchmark_spec import check_spec
 from .data import Dataset
 from .fit import evaluate, fit_surrogate, seed_statistics, split_indices
+from .metrics import report_to_json
 
 __all__ = ["assemble_benchmark", "fidelity_of", "pooled_seed_std"]
 
 
 def pooled_seed_std(dataset: Dataset, target: str) -> tuple[float, int]:
-    """sqrt of the mean within-architecture variance over architectures with >= 2 seeds, and their count."""
-    _, _, std = seed_statistics(dataset, target)
+    """sqrt of the mean within-architecture variance over architectures with >= 2 seeds, and their count.
+
+    Rows without a finite ``target`` (e.g. runs whose training time was not measured) are left
+    out. Raises ``ValueError`` when no architecture has two such rows, or the estimate is not a
+    finite number: a benchmark cannot add noise it could not measure.
+    """
+    y = np.asarray(dataset.column(target), dtype=float)
+    _, _, std = seed_statistics(dataset.filter(np.isfinite(y)), target)
     if len(std) == 0:
         raise ValueError(
-            f"no architecture has two or more seeds, so the seed noise of {target!r} cannot be "
-            "measured; generate a multi-seed subset (surrogate generate --multi-seed-every)"
+            f"no architecture has two or more seeds with a finite {target!r}, so the seed noise of "
+            f"{target!r} cannot be measured; generate a multi-seed subset (surrogate generate --multi-seed-every)"
         )
-    return float(np.sqrt(np.mean(std**2))), int(len(std))
+    sd = float(np.sqrt(np.mean(std**2)))
+    if not np.isfinite(sd):
+        raise ValueError(f"the seed noise of {target!r} came out {sd}; check the {target!r} column")
+    return sd, int(len(std))
 
 
 def fidelity_of(dataset: Dataset) -> dict:
@@ -69,9 +80,15 @@ def assemble_benchmark(
             raise ValueError(f"{out} exists; pass overwrite=True to replace it")
         if not (out / BENCHMARK_FILE).exists():
             raise ValueError(f"{out} exists and is not a benchmark directory; refusing to replace it")
+    fid = fidelity_of(dataset)
+    noise = {}  # measured first: a noise model that cannot be estimated fails before any fit
+    for target in dict.fromkeys(t for t, _ in models):
+        sd, n = pooled_seed_std(dataset, target)
+        noise[target] = {"seed_std": sd, "n_multi_seed_architectures": n,
+                         "how": "pooled within-architecture std over the multi-seed subset (rows with a finite value)"}
+    if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    fid = fidelity_of(dataset)
     (_, _, te), split_desc = split_indices(dataset, None, seed)
     entries: dict[str, dict] = {}
     for target, family in models:
@@ -88,7 +105,7 @@ def assemble_benchmark(
             "dir": name,
             "manifest_sha256": hashlib.sha256((out / name / "manifest.json").read_bytes()).hexdigest(),
             "ood_std_threshold": float(np.quantile(std, 0.99)),
-            "test": result.metrics.get("test", {}),
+            "test": report_to_json(result.metrics.get("test", {})),
             "fit_seconds": result.fit_seconds,
         }
     defaults = dict(default or {})
@@ -97,11 +114,6 @@ def assemble_benchmark(
     for target, name in list(defaults.items()):
         if name not in entries and f"{target}-{name}" in entries:
             defaults[target] = f"{target}-{name}"
-    noise = {}
-    for target in {t for t, _ in models}:
-        sd, n = pooled_seed_std(dataset, target)
-        noise[target] = {"seed_std": sd, "n_multi_seed_architectures": n,
-                         "how": "pooled within-architecture std over the multi-seed subset"}
     spec = {
         "format_version": FORMAT_VERSION,
         "space": dataset.space,
@@ -114,5 +126,6 @@ def assemble_benchmark(
         "noise": noise,
         "cost_tables": build_cost_tables(fid["layers"], fid["channels"], fid["resolution"]),
     }
-    (out / BENCHMARK_FILE).write_text(json.dumps(spec, indent=1))
+    check_spec(spec, out)  # what loading checks, so a bad benchmark fails here, not at query time
+    (out / BENCHMARK_FILE).write_text(json.dumps(spec, indent=1, allow_nan=False))
     return out

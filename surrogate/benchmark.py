@@ -2,8 +2,11 @@
 
 A benchmark directory holds ``benchmark.json`` (format version, which checkpoint answers which
 target, the measured seed noise, the network-cost tables, out-of-distribution thresholds and the
-sha256 of every checkpoint manifest) and one checkpoint directory per model. Loading verifies the
-checksums; nothing is fetched from a network and no global random state is touched.
+sha256 of every checkpoint manifest) and one checkpoint directory per model. Loading verifies
+``benchmark.json`` (:mod:`surrogate.benchmark_spec`: every key, path, checksum, value, and each
+entry's target and family against its checkpoint); a model's member files are verified when it is
+first used (:func:`surrogate.checkpoint.load_checkpoint`). Nothing is fetched from a network and
+no global random state is touched.
 
 Examples
 --------
@@ -16,8 +19,8 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,23 +28,27 @@ from typing import Any
 
 import numpy as np
 
+from .benchmark_spec import BENCHMARK_FILE, BenchmarkError, check_spec
 from .cost import network_cost
-from .noise import arch_keys, standard_normal
+from .noise import arch_keys, check_seed, standard_normal
 from .space import Genotype, parse
 
 __all__ = ["BENCHMARK_FILE", "DEFAULT_PATH", "FORMAT_VERSION", "Benchmark", "BenchmarkError", "QueryResult", "load"]
 
-BENCHMARK_FILE = "benchmark.json"
 FORMAT_VERSION = 1
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "checkpoints" / "default"
 
 
-class BenchmarkError(ValueError):
-    """A benchmark directory that is missing, foreign, from a newer version, or tampered with."""
+def _path(path: Any) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise BenchmarkError(f"path must be a directory path (str or os.PathLike), got {type(path).__name__} {path!r:.60}")
+    return Path(path)
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r:.60}")
+    return bool(value)
 
 
 @dataclass(frozen=True)
@@ -85,7 +92,7 @@ class Benchmark:
     """
 
     def __init__(self, path: str | Path, rng: Any = None) -> None:
-        self.path = Path(path)
+        self.path = _path(path)
         spec_path = self.path / BENCHMARK_FILE
         if not spec_path.is_file():
             raise BenchmarkError(
@@ -97,23 +104,14 @@ class Benchmark:
         except (ValueError, UnicodeDecodeError) as err:
             raise BenchmarkError(f"{spec_path} is not valid JSON: {err}") from None
         version = spec.get("format_version") if isinstance(spec, dict) else None
-        if not isinstance(version, int):
+        if isinstance(version, bool) or not isinstance(version, int):
             raise BenchmarkError(f"{spec_path} has no format_version; it was not written by this package")
         if version > FORMAT_VERSION:
             raise BenchmarkError(
                 f"{spec_path} has format version {version}, newer than this package reads "
                 f"({FORMAT_VERSION}); upgrade surrogate"
             )
-        for name, entry in spec["models"].items():
-            manifest = self.path / entry["dir"] / "manifest.json"
-            if not manifest.is_file():
-                raise BenchmarkError(f"model {name!r}: {manifest} is missing")
-            if _sha256(manifest) != entry["manifest_sha256"]:
-                raise BenchmarkError(
-                    f"model {name!r}: {manifest} does not match the checksum in {BENCHMARK_FILE}; "
-                    "the checkpoint was modified after the benchmark was assembled"
-                )
-        self.spec = spec
+        self.spec = check_spec(spec, self.path)
         self._rng = np.random.default_rng(rng)
         self._loaded: dict[str, tuple[Any, dict, Any]] = {}
 
@@ -131,7 +129,10 @@ class Benchmark:
         try:
             return self.spec["default"][target]
         except KeyError:
-            raise BenchmarkError(f"this benchmark has no model for {target!r}") from None
+            raise BenchmarkError(
+                f"{self.path / BENCHMARK_FILE}: default has no model for {target!r}, so this benchmark cannot "
+                f"answer it (it has {sorted(self.spec['default'])})"
+            ) from None
 
     def _model(self, name: str) -> tuple[Any, dict, Any]:
         if name not in self.spec["models"]:
@@ -197,7 +198,7 @@ class Benchmark:
         seed : int, optional
             With ``with_noise``, draw ``seed`` of each architecture: reproducible whatever the call
             order or batch (like reading seed ``seed`` of a table). ``None`` uses the benchmark's
-            own generator.
+            own generator. An int in ``[0, 2**63)``.
         return_std : bool, default False
             Also return the calibrated ensemble std.
         model : str, optional
@@ -210,8 +211,11 @@ class Benchmark:
         Raises
         ------
         ValueError
-            For an invalid architecture, with the same message as ``surrogate.space.parse``.
+            For an invalid architecture, with the same message as ``surrogate.space.parse``; for a
+            ``seed`` outside ``[0, 2**63)`` or flags that are not bools.
         """
+        with_noise, return_std = _flag("with_noise", with_noise), _flag("return_std", return_std)
+        seed = None if seed is None else check_seed(seed)
         genotypes, single = self._parse(archs)
         name = model or self.default_model("val_accuracy")
         mean, std = self._mean_std(genotypes, name)
@@ -223,6 +227,8 @@ class Benchmark:
 
     def predict_runtime(self, archs: Any, with_noise: bool = False, seed: int | None = None) -> Any:
         """Training time (s) at the benchmark's fidelity, from the runtime ensemble."""
+        with_noise = _flag("with_noise", with_noise)
+        seed = None if seed is None else check_seed(seed)
         genotypes, single = self._parse(archs)
         mean, _ = self._mean_std(genotypes, self.default_model("train_time"))
         if with_noise:
@@ -237,6 +243,7 @@ class Benchmark:
 
     def query(self, archs: Any, seed: int | None = None, model: str | None = None) -> QueryResult:
         """Mean, std, a noisy sample, runtime, params, FLOPs and an out-of-distribution flag."""
+        seed = None if seed is None else check_seed(seed)
         genotypes, single = self._parse(archs)
         name = model or self.default_model("val_accuracy")
         mean, std = self._mean_std(genotypes, name)
@@ -252,7 +259,7 @@ class Benchmark:
 
 def load(path: str | Path | None = None, rng: Any = None) -> Benchmark:
     """The shipped default benchmark, or the one at ``path``."""
-    target = Path(path) if path is not None else DEFAULT_PATH
+    target = _path(path) if path is not None else DEFAULT_PATH
     if path is None and not (target / BENCHMARK_FILE).exists():
         raise BenchmarkError(
             f"the shipped default benchmark is missing from {target}; a clone of the repository "

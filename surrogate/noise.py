@@ -42,11 +42,21 @@ def arch_keys(genotypes: Sequence[Genotype]) -> np.ndarray:
     return key
 
 
+#: Seeds are ints in ``[0, MAX_SEED)`` (``2 * seed`` must fit the 64-bit key).
+MAX_SEED = 2**63
+
+
+def check_seed(seed: object) -> int:
+    """``seed`` as an int, or a ``ValueError`` unless it is an int in ``[0, 2**63)``."""
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < MAX_SEED:
+        raise ValueError(f"seed must be a non-negative int below 2**63, got {seed!r:.60}")
+    return int(seed)
+
+
 def standard_normal(keys: np.ndarray, seed: int) -> np.ndarray:
     """One N(0, 1) draw per key for ``seed``: the same key and seed give the same draw."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    base = splitmix64(keys ^ splitmix64(np.full(len(keys), 2 * int(seed), dtype=np.uint64)))
+    seed = check_seed(seed)
+    base = splitmix64(keys ^ splitmix64(np.full(len(keys), 2 * seed, dtype=np.uint64)))
     u1 = (splitmix64(base) >> np.uint64(11)).astype(np.float64) * 2.0**-53
     u2 = (splitmix64(base ^ _GOLDEN) >> np.uint64(11)).astype(np.float64) * 2.0**-53
     return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)

@@ -111,7 +111,7 @@ def test_return_std_and_query(bench):
 def test_tampered_member_file_is_refused(bench_dir, tmp_path):
     copy = tmp_path / "b"
     shutil.copytree(bench_dir, copy)
-    member = next(p for p in (copy / "val_accuracy-xgb").rglob("*") if p.is_file() and p.name != "manifest.json")
+    member = next(p for p in sorted((copy / "val_accuracy-xgb" / "members").rglob("*")) if p.is_file())
     member.write_bytes(member.read_bytes()[:-10] + b"0123456789")
     b = surrogate.load(copy)
     with pytest.raises(ValueError, match="(?i)checksum|sha256|modified|tamper"):
@@ -146,3 +146,157 @@ def test_params_by_model_name_win_over_params_by_family(bench_dir):
 
     assert read_manifest(bench_dir / "val_accuracy-xgb")["hyperparameters"]["n_estimators"] == 40
     assert read_manifest(bench_dir / "train_time-lgb")["hyperparameters"]["n_estimators"] == 30
+
+
+# -- issue 10: benchmark.json verified, noise that cannot be measured refused, clean errors ------
+
+
+def _edited(bench_dir, tmp_path, edit) -> "Path":
+    copy = tmp_path / "b"
+    shutil.copytree(bench_dir, copy)
+    spec = json.loads((copy / "benchmark.json").read_text())
+    edit(spec)
+    (copy / "benchmark.json").write_text(json.dumps(spec))
+    return copy
+
+
+def test_swapped_model_entries_are_refused(bench_dir, tmp_path):
+    """Before: an accuracy query answered by the runtime model (12.28 ± 2.79)."""
+    def swap(spec):
+        a, b = spec["models"]["val_accuracy-xgb"], spec["models"]["train_time-lgb"]
+        for key in ("dir", "manifest_sha256"):
+            a[key], b[key] = b[key], a[key]
+
+    with pytest.raises(BenchmarkError, match=r"models\['val_accuracy-xgb'\]\.target is 'val_accuracy' but its "
+                                             r"checkpoint .* predicts 'train_time'"):
+        surrogate.load(_edited(bench_dir, tmp_path, swap))
+
+    def swap_entries(spec):
+        m = spec["models"]
+        m["val_accuracy-xgb"], m["train_time-lgb"] = m["train_time-lgb"], m["val_accuracy-xgb"]
+
+    with pytest.raises(BenchmarkError, match=r"default\['val_accuracy'\] is 'val_accuracy-xgb', which is not a model "
+                                             r"of 'val_accuracy'"):
+        surrogate.load(_edited(bench_dir, tmp_path / "whole", swap_entries))
+
+
+def test_a_family_unlike_the_checkpoints_is_refused(bench_dir, tmp_path):
+    def relabel(spec):
+        spec["models"]["val_accuracy-xgb"]["family"] = "gin"
+
+    with pytest.raises(BenchmarkError, match=r"models\['val_accuracy-xgb'\]\.family is 'gin' but its checkpoint .* 'xgb'"):
+        surrogate.load(_edited(bench_dir, tmp_path, relabel))
+
+
+@pytest.mark.parametrize("where", ["../b-outside/val_accuracy-xgb", "/abs/val_accuracy-xgb", "", 7])
+def test_model_dirs_stay_inside_the_benchmark(bench_dir, tmp_path, where):
+    shutil.copytree(bench_dir, tmp_path / "b-outside")  # a real checkpoint outside, checksums and all
+
+    def move(spec):
+        spec["models"]["val_accuracy-xgb"]["dir"] = where
+
+    with pytest.raises(BenchmarkError, match=r"models\['val_accuracy-xgb'\]\.dir .* inside"):
+        surrogate.load(_edited(bench_dir, tmp_path, move))
+
+
+@pytest.mark.parametrize("value, why", [(50.0, "plausible"), (-0.1, ">= 0"), (float("nan"), "finite"),
+                                        ("0.3", "number"), (None, "number")])
+def test_implausible_seed_noise_is_refused(bench_dir, tmp_path, value, why):
+    def set_noise(spec):
+        spec["noise"]["val_accuracy"]["seed_std"] = value
+
+    with pytest.raises(BenchmarkError, match=rf"noise\['val_accuracy'\]\.seed_std .*{why}"):
+        surrogate.load(_edited(bench_dir, tmp_path, set_noise))
+
+
+@pytest.mark.parametrize("value", [-1.0, float("inf"), "1"])
+def test_a_bad_ood_threshold_is_refused(bench_dir, tmp_path, value):
+    def set_threshold(spec):
+        spec["models"]["val_accuracy-xgb"]["ood_std_threshold"] = value
+
+    with pytest.raises(BenchmarkError, match=r"models\['val_accuracy-xgb'\]\.ood_std_threshold"):
+        surrogate.load(_edited(bench_dir, tmp_path, set_threshold))
+
+
+@pytest.mark.parametrize("path", [("models",), ("noise",), ("default",), ("cost_tables",), ("noise", "train_time"),
+                                  ("models", "train_time-lgb", "manifest_sha256"), ("default", "val_accuracy")])
+def test_a_missing_key_is_one_benchmark_error_naming_it(bench_dir, tmp_path, path):
+    def drop(spec):
+        node = spec
+        for key in path[:-1]:
+            node = node[key]
+        del node[path[-1]]
+
+    copy = _edited(bench_dir, tmp_path, drop)
+    with pytest.raises(BenchmarkError, match=path[-1]) as err:
+        b = surrogate.load(copy)
+        b.predict(sample(1, rng=0)[0], with_noise=True, seed=0)
+        b.predict_runtime(sample(1, rng=0)[0], with_noise=True, seed=0)
+    assert "benchmark.json" in str(err.value)
+
+
+def _with_times(ds, times):
+    import pyarrow as pa
+
+    from surrogate.data import Dataset
+
+    table = ds.table.set_column(ds.table.schema.get_field_index("train_time"), "train_time", pa.array(times))
+    return Dataset.from_arrow(table, space=ds.space)
+
+
+def test_noise_that_cannot_be_measured_is_an_error_when_building(tmp_path):
+    """Before: train_time seed_std NaN in benchmark.json, NaN from every noisy runtime query."""
+    from conftest import synthetic_dataset
+
+    from surrogate.assemble import assemble_benchmark, pooled_seed_std
+
+    ds = synthetic_dataset(40)
+    t = np.asarray(ds.column("train_time"), dtype=float)
+    hashes = np.asarray(ds.column("arch_hash"))
+    _, counts = np.unique(hashes, return_counts=True)
+    multi = np.isin(hashes, np.unique(hashes)[counts >= 2])
+    # rows without a training time are left out of the noise estimate, not turned into NaN
+    some = t.copy()
+    some[np.flatnonzero(multi)[::3]] = np.nan
+    finite = np.isfinite(some)
+    sd, n = pooled_seed_std(_with_times(ds, some), "train_time")
+    expected, n_expected = pooled_seed_std(ds.filter(finite), "train_time")
+    assert np.isfinite(sd) and sd == pytest.approx(expected) and n == n_expected
+    # no multi-seed architecture with two training times: nothing to measure, refused at build time
+    none = t.copy()
+    none[multi] = np.nan
+    with pytest.raises(ValueError, match="train_time.*seed noise"):
+        pooled_seed_std(_with_times(ds, none), "train_time")
+    with pytest.raises(ValueError, match="train_time.*seed noise"):
+        assemble_benchmark(_with_times(ds, none), tmp_path / "b",
+                           models=[("val_accuracy", "xgb"), ("train_time", "lgb")], n_members=2, progress=False)
+    assert not (tmp_path / "b").exists(), "nothing is written when the noise cannot be measured"
+
+
+def test_non_finite_noise_in_benchmark_json_is_refused(bench_dir, tmp_path):
+    def nan_noise(spec):
+        spec["noise"]["train_time"]["seed_std"] = float("nan")
+
+    with pytest.raises(BenchmarkError, match=r"noise\['train_time'\]\.seed_std is nan"):
+        surrogate.load(_edited(bench_dir, tmp_path, nan_noise))
+
+
+def test_huge_seeds_and_non_bool_flags_are_value_errors(bench):
+    g = sample(1, rng=0)[0]
+    for call in (lambda: bench.predict(g, with_noise=True, seed=2**70), lambda: bench.query(g, seed=2**70),
+                 lambda: bench.predict_runtime(g, with_noise=True, seed=2**70),
+                 lambda: bench.predict(g, with_noise=True, seed=-1), lambda: bench.predict(g, with_noise=True, seed=1.5)):
+        with pytest.raises(ValueError, match="seed must be"):
+            call()
+    assert np.isfinite(bench.predict(g, with_noise=True, seed=2**63 - 1))
+    for flags in ({"with_noise": "no"}, {"with_noise": 1}, {"return_std": "yes"}):
+        with pytest.raises(ValueError, match="must be True or False"):
+            bench.predict(g, **flags)
+    with pytest.raises(ValueError, match="with_noise must be True or False"):
+        bench.predict_runtime(g, with_noise="no")
+    assert bench.predict(g, with_noise=np.bool_(False)) == bench.predict(g)
+
+
+def test_load_refuses_what_is_not_a_path():
+    with pytest.raises(BenchmarkError, match="path must be a directory path.*int"):
+        surrogate.load(123)

@@ -1,0 +1,121 @@
+"""``benchmark.json``: what a benchmark directory holds, and the checks loading (and building) runs.
+
+The file maps model names to checkpoint folders (``models``), each target to the model that
+answers it (``default``), each target to its measured seed noise (``noise``), and holds the
+network-cost tables (``cost_tables``). :func:`check_spec` refuses, with one
+:class:`BenchmarkError` naming the field:
+
+- a missing key (``models``, ``default``, ``noise``, ``cost_tables`` or one of an entry's);
+- a model folder that is not a plain relative path inside the benchmark directory (``..``,
+  absolute paths and symlinks out are refused);
+- a checkpoint whose ``manifest.json`` does not have the recorded sha256, or whose manifest
+  fails the checkpoint's own checks (:func:`surrogate.checkpoint.read_manifest`);
+- an entry whose ``target`` or ``family`` differs from its checkpoint's (so swapped entries
+  cannot answer an accuracy query with the runtime model);
+- a ``default`` that names no model of that target;
+- an ``ood_std_threshold`` that is not a finite number >= 0;
+- a ``seed_std`` that is not a finite number >= 0, or that is implausible: more than twice the
+  largest test RMSE recorded for the target's models (a single training run misses even a
+  perfect prediction by the seed noise, so the RMSE of single runs cannot be much smaller);
+  an accuracy's seed std must also be below 100 percentage points.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+__all__ = ["BENCHMARK_FILE", "BenchmarkError", "check_spec"]
+
+BENCHMARK_FILE = "benchmark.json"
+_SECTIONS = ("models", "default", "noise", "cost_tables")
+_ENTRY = ("target", "family", "dir", "manifest_sha256", "ood_std_threshold")
+#: A seed std larger than this multiple of the target's test RMSE cannot have been measured.
+PLAUSIBLE_RMSE_FACTOR = 2.0
+
+
+class BenchmarkError(ValueError):
+    """A benchmark directory that is missing, foreign, from a newer version, or tampered with."""
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_spec(spec: Any, directory: Path) -> dict[str, Any]:
+    """Check a parsed ``benchmark.json`` of ``directory`` (see the module docstring); returns it."""
+    where = Path(directory) / BENCHMARK_FILE
+
+    def bad(field: str, why: str) -> BenchmarkError:
+        return BenchmarkError(f"{where}: {field} {why}")
+
+    if not isinstance(spec, dict):
+        raise BenchmarkError(f"{where} must hold a JSON object, got {type(spec).__name__}")
+    for key in _SECTIONS:
+        if key not in spec:
+            raise bad(key, "is missing; the file is incomplete (rebuild it with surrogate.assemble)")
+        if not isinstance(spec[key], dict) or (key == "models" and not spec[key]):
+            raise bad(key, f"must be a non-empty JSON object, got {spec[key]!r:.60}")
+    targets: dict[str, list[dict]] = {}
+    for name, entry in spec["models"].items():
+        field = f"models[{name!r}]"
+        if not isinstance(entry, dict):
+            raise bad(field, "must be a JSON object")
+        for key in _ENTRY:
+            if key not in entry:
+                raise bad(f"{field}.{key}", "is missing")
+        threshold = entry["ood_std_threshold"]
+        if not _number(threshold) or threshold < 0:
+            raise bad(f"{field}.ood_std_threshold", f"is {threshold!r}; it must be a finite number >= 0")
+        _check_checkpoint(directory, field, entry, bad)
+        targets.setdefault(entry["target"], []).append(entry)
+    for target, name in spec["default"].items():
+        if name not in spec["models"] or spec["models"][name]["target"] != target:
+            raise bad(f"default[{target!r}]", f"is {name!r}, which is not a model of {target!r} in models")
+    for target in spec["default"]:
+        _check_noise(spec["noise"], target, targets.get(target, []), bad)
+    return spec
+
+
+def _check_checkpoint(directory: Path, field: str, entry: dict, bad: Any) -> None:
+    from .checkpoint import MANIFEST, CheckpointError, read_manifest
+
+    rel = entry["dir"]
+    parts = PurePosixPath(rel).parts if isinstance(rel, str) else ()
+    folder = Path(directory) / rel if parts else None
+    if (not parts or PurePosixPath(rel).is_absolute() or ".." in parts or "\\" in rel
+            or not folder.resolve().is_relative_to(Path(directory).resolve())):
+        raise bad(f"{field}.dir", f"is {rel!r}; it must be a relative folder inside {directory}")
+    manifest_path = folder / MANIFEST
+    if not manifest_path.is_file():
+        raise bad(f"{field}.dir", f"is {rel!r}, but {manifest_path} is missing")
+    if hashlib.sha256(manifest_path.read_bytes()).hexdigest() != entry["manifest_sha256"]:
+        raise bad(f"{field}.manifest_sha256", f"does not match the checksum of {manifest_path}; "
+                  "the checkpoint was modified after the benchmark was assembled")
+    try:
+        manifest = read_manifest(folder)
+    except CheckpointError as err:
+        raise bad(field, f"points to a damaged checkpoint: {err}") from None
+    for key in ("target", "family"):
+        if manifest.get(key) != entry[key]:
+            raise bad(f"{field}.{key}", f"is {entry[key]!r} but its checkpoint {rel} predicts {manifest.get(key)!r}"
+                      if key == "target" else
+                      f"is {entry[key]!r} but its checkpoint {rel} holds a {manifest.get(key)!r} ensemble")
+
+
+def _check_noise(noise: dict, target: str, entries: list[dict], bad: Any) -> None:
+    field = f"noise[{target!r}]"
+    if not isinstance(noise.get(target), dict) or "seed_std" not in noise[target]:
+        raise bad(f"{field}.seed_std", f"is missing; every target in default needs its seed noise")
+    sd = noise[target]["seed_std"]
+    if not _number(sd) or sd < 0:
+        raise bad(f"{field}.seed_std", f"is {sd!r}; it must be a finite number >= 0")
+    rmses = [e["test"]["rmse"] for e in entries if isinstance(e.get("test"), dict) and _number(e["test"].get("rmse"))]
+    if rmses and sd > PLAUSIBLE_RMSE_FACTOR * max(rmses):
+        raise bad(f"{field}.seed_std", f"is {sd!r}, not plausible: more than {PLAUSIBLE_RMSE_FACTOR:g} times the "
+                  f"largest test RMSE of the {target!r} models ({max(rmses):.4g}); single training runs miss any "
+                  "prediction by at least the seed noise")
+    if "accuracy" in target and sd >= 100:
+        raise bad(f"{field}.seed_std", f"is {sd!r}, not plausible for an accuracy in percent")
