@@ -125,3 +125,28 @@ def test_propose_writes_new_architectures_for_generate(tmp_path, capsys) -> None
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len({arch_hash(parse(r["arch"])) for r in rows} - known) == 5
     assert all(r["optimizer"] == "re" and 60 < r["predicted"] < 100 for r in rows)
+
+
+def test_noisy_runtime_queries_are_finite(bench, spec) -> None:
+    """Issue 10, point 5: benchmark.json held "seed_std": NaN for train_time, so every noisy
+    runtime query was NaN."""
+    archs = Dataset.read_parquet(DATA).genotypes()[:20]
+    noisy = bench.predict_runtime(archs, with_noise=True, seed=0)
+    assert np.isfinite(noisy).all() and not np.array_equal(noisy, bench.predict_runtime(archs))
+    assert all(np.isfinite(n["seed_std"]) and n["seed_std"] > 0 for n in spec["noise"].values())
+    assert "NaN" not in (DEFAULT / "benchmark.json").read_text()
+
+
+def test_shipped_checkpoints_are_current_and_verified(spec) -> None:
+    """Issue 10, point 6: every shipped manifest in the current format, its own checksum beside it."""
+    import hashlib
+
+    from surrogate.checkpoint import FORMAT_VERSION, MANIFEST_SHA256, load_checkpoint, read_manifest
+
+    for entry in spec["models"].values():
+        folder = DEFAULT / entry["dir"]
+        assert read_manifest(folder)["format_version"] == FORMAT_VERSION
+        digest = hashlib.sha256((folder / "manifest.json").read_bytes()).hexdigest()
+        assert (folder / MANIFEST_SHA256).read_text() == f"{digest}  manifest.json\n"
+        ensemble, manifest = load_checkpoint(folder)
+        assert len(ensemble.members_) == manifest["ensemble"]["n_members"] == 10
