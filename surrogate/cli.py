@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         why = "SIGTERM" if isinstance(err, Terminated) else "Ctrl-C"
         print(f"surrogate {args.command}: interrupted ({why}); what was written so far is kept", file=sys.stderr)
         return 143 if isinstance(err, Terminated) else 130
-    except (ValueError, FileNotFoundError, RuntimeError) as err:
+    except (ValueError, OSError, RuntimeError) as err:  # OSError: a path that cannot be read or written
         if args.debug:
             raise
         print(f"surrogate {args.command}: error: {err}", file=sys.stderr)

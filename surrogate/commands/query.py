@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
     items: list = list(args.archs)
     if args.file:
-        text = sys.stdin.read() if args.file == "-" else open(args.file).read()
+        text = sys.stdin.read() if args.file == "-" else _read(args.file)
         items += [line.strip() for line in text.splitlines() if line.strip()]
     for name in args.known or []:
         if name not in KNOWN:
@@ -58,3 +58,18 @@ def run(args: argparse.Namespace) -> int:
         print(f"{i:>3}{d['mean'][i]:>9.2f} ± {d['std'][i]:<4.2f}{d['sample'][i]:>8.2f}{d['runtime'][i]:>11.1f}"
               f"{d['params'][i]:>9}{d['flops'][i] / 1e6:>8.2f}  {'yes' if d['ood'][i] else 'no'}")
     return 0
+
+
+def _read(path: str) -> str:
+    """The text of ``--file``, or a ValueError saying why it cannot be read."""
+    from pathlib import Path
+
+    p = Path(path)
+    if p.is_dir():
+        raise ValueError(f"--file {path}: is a directory; give a file with one architecture per line")
+    if not p.exists():
+        raise ValueError(f"--file {path}: no such file")
+    try:
+        return p.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ValueError(f"--file {path}: cannot be read ({type(err).__name__}: {err})") from None

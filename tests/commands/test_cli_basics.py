@@ -95,3 +95,31 @@ def test_debug_before_or_after_the_command_shows_the_traceback(where, tmp_path, 
         main(argv)
     assert main(argv[1:] if where == "before" else argv[:-1]) == 1  # without it: one line, exit 1
     assert "error:" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--known", "darts_v2", "--seed", "1180591620717411303424"], "seed must be a non-negative int below 2\\*\\*63"),
+    (["--known", "darts_v2", "--seed", "-3"], "seed must be a non-negative int"),
+    (["--file", "{tmp}"], "--file .*: is a directory"),
+    (["--file", "{tmp}/missing.txt"], "--file .*missing.txt: no such file"),
+])
+def test_query_errors_are_one_line(capsys, tmp_path, args, message):
+    """Issue 10, point 9: OverflowError and IsADirectoryError tracebacks before."""
+    assert main(["query", *[a.format(tmp=tmp_path) for a in args]]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("surrogate query: error:"), err
+    assert re.search(message, err), err
+
+
+def test_an_os_error_is_one_line_not_a_traceback(capsys, tmp_path, nb301_tree):
+    """Any OSError a command meets (here: --out under a regular file) is one line and exit 1."""
+    ckpt = tmp_path / "ck"
+    assert main(["fit", "--data", str(nb301_tree), "--family", "knn", "--members", "2", "--out", str(ckpt),
+                 "--no-progress"]) == 0
+    (tmp_path / "file").write_text("x")
+    capsys.readouterr()
+    assert main(["evaluate", "--checkpoint", str(ckpt), "--data", str(nb301_tree), "--out",
+                 str(tmp_path / "file" / "report"), "--no-progress"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("surrogate evaluate: error:"), err
+    assert "file/report" in err
