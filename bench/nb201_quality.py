@@ -66,7 +66,9 @@ def load(path: str | os.PathLike = DEFAULT_DATA) -> Any:
     """The NB201 table at ``path`` as a :class:`surrogate.data.Dataset` (``space="nb201"``)."""
     from surrogate.data import read_table
 
-    dataset, report = read_table(path, space="nb201", progress=False)
+    # every NB201 cell index is a row of its own, isomorphic ones included (each was trained on
+    # its own): the protocol behind docs/nb201-quality.md, so no de-duplication
+    dataset, report = read_table(path, space="nb201", dedupe=False, progress=False)
     if report.n_skipped:
         raise ValueError(f"{path}: {report.n_skipped} rows could not be read; the table is damaged, re-convert it "
                          "(training_data/nb201_analog/README.md)")

@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .data import Dataset, random_split
+from .data import Dataset, random_split, suspicious_targets
 from .ensemble import Ensemble
 from .metrics import regression_report
 from .models import model_class
@@ -33,6 +34,7 @@ from .space.registry import get_space
 __all__ = ["FitResult", "encode", "evaluate", "fit_surrogate", "seed_statistics", "split_indices"]
 
 DEFAULT_FRACTIONS = (0.8, 0.1, 0.1)
+logger = logging.getLogger("surrogate.fit")
 
 
 def encode(space: Any, archs: Sequence[Any], input_kind: str) -> Any:
@@ -183,6 +185,8 @@ def fit_surrogate(
     y_all = dataset.column(target).astype(float)
     ok = np.isfinite(y_all)
     tr, va, te = tr[ok[tr]], va[ok[va]], te[ok[te]]
+    for message in suspicious_targets(target, y_all[tr]):
+        logger.warning("fitting %s on %d training rows: %s", family, len(tr), message)
     train = dataset.take(tr)
     archs_tr = train.genotypes() if space.name == "darts" else space.parse(list(train.column("arch")))
     space.fit(archs_tr)

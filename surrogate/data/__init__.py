@@ -10,6 +10,7 @@ from the official NAS-Bench-301 result tree (:func:`read_nb301`, which also read
 ``strict=True``). The formats are described in ``docs/data-format.md``.
 """
 
+from ._checks import suspicious_targets
 from ._dataset import MISSING, REQUIRED, SCHEMA, Dataset
 from ._nb301 import (
     CONFIG_KEY,
@@ -50,6 +51,7 @@ __all__ = [
     "read_split_dir",
     "read_table",
     "select_fidelity",
+    "suspicious_targets",
     "result_files",
     "split_by_column",
     "trailing_key",

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 import numbers
 
+import numpy as np
+
 from surrogate.space import Genotype, arch_hash, canonical_string, parse
 
 #: Value stored for an integer column that the source did not give (params, epochs, seed).
@@ -99,3 +101,24 @@ def arch_fields(value: object) -> tuple[str, str]:
         # parse() reads a list of architectures as many; a field holds one.
         raise ValueError(f"expected one architecture, got a list of {len(genotype)}: {value!r:.80}")
     return canonical_string(genotype), arch_hash(genotype)
+
+
+def suspicious_targets(name: str, values: object) -> list[str]:
+    """Warnings about a target column that reads but looks wrong (an empty list when it looks fine).
+
+    All values equal (nothing to learn), or accuracies that are all <= 1 (fractions where this
+    package reads percentages).
+
+    Examples
+    --------
+    >>> suspicious_targets("val_accuracy", [0.91, 0.93])
+    ['every val_accuracy is <= 1: they look like fractions, but accuracies are percentages (multiply by 100)']
+    """
+    v = np.asarray(values, dtype=np.float64).reshape(-1)
+    v = v[np.isfinite(v)]
+    out = []
+    if len(v) >= 2 and np.all(v == v[0]):
+        out.append(f"every {name} is {v[0]:g} ({len(v)} rows): a model cannot learn anything from a constant target")
+    if "accuracy" in name and len(v) and np.all(v <= 1):
+        out.append(f"every {name} is <= 1: they look like fractions, but accuracies are percentages (multiply by 100)")
+    return out

@@ -182,7 +182,7 @@ class Dataset:
         records = [r if "arch_hash" in r else _with_hash(r, i) for i, r in enumerate(records)]
         try:
             table = pa.Table.from_pylist(records)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as err:
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError) as err:
             raise ValueError(f"records do not form a table: {_bad_column(records) or err}") from None
         return cls.from_arrow(table, space=space)
 
@@ -373,6 +373,8 @@ def _bad_column(records: list[dict]) -> str | None:
         values = [r.get(name) for r in records]
         try:
             pa.array(values)
+        except OverflowError:
+            return f"column {name!r} holds an integer outside the 64-bit range; write it as text or a float"
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as err:
             kinds = sorted({type(v).__name__ for v in values if v is not None})
             return f"column {name!r} mixes values of types {kinds} ({err}); make them one type"

@@ -25,6 +25,9 @@ class ReadReport:
         ``(where, reason)`` for every item skipped as bad: a path, ``path:line`` or a split entry.
     fidelities : dict of str to int
         Rows per training fidelity read (result trees; empty where not counted).
+    warnings : list of str
+        Things that read but look wrong (dropped duplicates, a constant target, accuracies
+        that look like fractions); each is also logged.
 
     Examples
     --------
@@ -39,6 +42,7 @@ class ReadReport:
     n_duplicates: int = 0
     problems: list[tuple[str, str]] = field(default_factory=list)
     fidelities: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def n_skipped(self) -> int:
@@ -57,6 +61,11 @@ class ReadReport:
         self.problems.append((str(where), reason))
         logger.warning("skipped %s: %s", where, reason)
 
+    def warn(self, message: str) -> None:
+        """Record (and log) something that was read but looks wrong."""
+        self.warnings.append(message)
+        logger.warning("%s", message)
+
     def summary(self) -> str:
         """One line of counts, e.g. for a CLI or a log."""
         return (
@@ -71,4 +80,5 @@ class ReadReport:
             n_read=self.n_read + other.n_read,
             n_duplicates=self.n_duplicates + other.n_duplicates,
             problems=self.problems + other.problems,
+            warnings=self.warnings + other.warnings,
         )

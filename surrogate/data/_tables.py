@@ -5,7 +5,11 @@ The table needs an architecture column (any form ``surrogate.space.parse`` reads
 pairs) named ``arch`` or ``genotype`` (or ``arch_column``), and ``val_accuracy`` (%). Columns
 ``test_accuracy``, ``train_time``, ``params``, ``epochs``, ``seed`` and ``source`` are read when
 present; every other column is kept as an extra column. Rows with an invalid architecture or a
-missing, NaN or out-of-range target are reported and skipped.
+missing, NaN or out-of-range target are reported and skipped; numbers and indices are read in
+ASCII digits only. A repeated (architecture up to isomorphism, seed) keeps its first row, as
+:func:`~surrogate.data.read_nb301` does; the report counts the rows dropped. A UTF-8 byte-order
+mark (Excel's CSV) is ignored. A constant target and accuracies that look like fractions (all
+<= 1) are warned about (``report.warnings`` and the log).
 
 Other search spaces (``space="nb201"`` or ``"generic"``, see :mod:`surrogate.space.registry`) read
 the architecture column with that space's ``parse``; a generic table may instead give each cell
@@ -28,6 +32,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
@@ -35,7 +40,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from ._checks import arch_fields, number
+from ._checks import arch_fields, number, suspicious_targets
 from ._dataset import Dataset
 from ._report import ReadReport
 
@@ -57,7 +62,7 @@ def read_table(
     rename: Mapping[str, str] | None = None,
     source: str | None = None,
     strict: bool = False,
-    dedupe: bool = False,
+    dedupe: bool = True,
     progress: bool | None = None,
     space: str = "darts",
 ) -> tuple[Dataset, ReadReport]:
@@ -75,8 +80,11 @@ def read_table(
         ``source`` of rows without a ``source`` column value; default the file's stem.
     strict : bool, default False
         Raise ``ValueError`` at the first bad row instead of reporting and skipping it.
-    dedupe : bool, default False
-        Keep only the first row of each (architecture up to isomorphism, seed).
+    dedupe : bool, default True
+        Keep only the first row of each (architecture up to isomorphism, seed), as
+        :func:`~surrogate.data.read_nb301` does; rows without a seed share seed -1, so repeated
+        evaluations of one architecture (e.g. isomorphic NAS-Bench-201 cells) keep the first.
+        ``False`` keeps every row.
     progress : bool or None, default None
         Progress bar over rows; ``None`` shows it only on a terminal.
     space : {"darts", "nb201", "generic"}, default "darts"
@@ -125,7 +133,14 @@ def read_table(
     dataset = Dataset.from_records(records, space=space)
     if dedupe:
         dataset, report.n_duplicates = dataset.dedupe()
+        if report.n_duplicates:
+            report.warn(f"{path}: {report.n_duplicates} rows repeat an earlier row's (architecture, seed) and were "
+                        "dropped; give each run its own seed, or pass dedupe=False to keep them")
     report.n_read = len(dataset)
+    for name in ("val_accuracy", "test_accuracy", "train_time"):
+        if len(dataset) and name in dataset.columns:
+            for message in suspicious_targets(name, dataset.column(name)):
+                report.warn(f"{path}: {message}")
     return dataset, report
 
 
@@ -185,20 +200,23 @@ def _record(
     return rec
 
 
+#: A number as text: ASCII digits only (``float`` also reads '٩١' and '9_1'), or nan/inf.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
+
+
 def _from_text(s: object, name: str) -> object:
     if s is None or (isinstance(s, str) and s.strip() == ""):
         return None
     if isinstance(s, str):
-        try:
-            return float(s)
-        except ValueError:
-            raise ValueError(f"{name} is not a number: {s!r:.60}") from None
+        if not _NUMBER.fullmatch(s.strip()):
+            raise ValueError(f"{name} is not a number: {s!r:.60}")
+        return float(s)
     return s
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[str, Mapping | str]]:
     try:
-        with open(path, newline="", encoding="utf-8") as f:
+        with open(path, newline="", encoding="utf-8-sig") as f:  # -sig: Excel's byte-order mark
             reader = csv.DictReader(f)
             if not reader.fieldnames:
                 raise ValueError(f"{path}: empty CSV (no header row)")
@@ -214,7 +232,7 @@ def _csv_rows(path: Path) -> Iterator[tuple[str, Mapping | str]]:
 
 def _jsonl_rows(path: Path) -> Iterator[tuple[str, Mapping | str]]:
     try:
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8-sig") as f:
             for i, line in enumerate(f, start=1):
                 if not line.strip():
                     continue

@@ -23,7 +23,7 @@ _FIELDS = ("normal", "normal_concat", "reduce", "reduce_concat")
 
 # The exact form ``str(Genotype)`` writes: read with one regex (about 20x faster than the general
 # parser below, which handles every other spelling). Both end in the validating constructor.
-_PAIR = r"\('([a-z0-9_]+)', (\d)\)"
+_PAIR = r"\('([a-z0-9_]+)', ([0-9])\)"  # ASCII digits only: \d would read '١' as 1
 _CELL = r"\[" + ", ".join([_PAIR] * 8) + r"\]"
 _REPR = re.compile(
     rf"Genotype\(normal={_CELL}, normal_concat=\[2, 3, 4, 5\], reduce={_CELL}, reduce_concat=\[2, 3, 4, 5\]\)"

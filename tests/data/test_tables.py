@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from surrogate.data import Dataset, read_table
-from surrogate.space import arch_hash, sample
+from surrogate.space import KNOWN, arch_hash, sample
 
 
 def _csv(path, header, rows):
@@ -138,7 +138,7 @@ def test_dedupe_option(tmp_path):
                                                                        [str(g), "92", "1"]])
     ds, report = read_table(path, dedupe=True, progress=False)
     assert ds.column("val_accuracy").tolist() == [90.0, 92.0] and report.n_duplicates == 1
-    assert len(read_table(path, progress=False)[0]) == 3
+    assert len(read_table(path, dedupe=False, progress=False)[0]) == 3
 
 
 def test_mixed_types_in_an_extra_column_name_the_column(tmp_path):
@@ -183,5 +183,67 @@ def test_fuzz_jsonl_rows_read_or_are_reported(rows):
         except ValueError:
             return
     n_lines = sum(1 for r in rows if json.dumps(r).strip())
-    assert report.n_seen == n_lines and len(ds) + report.n_skipped == n_lines
+    assert report.n_seen == n_lines and len(ds) + report.n_skipped + report.n_duplicates == n_lines
     assert ((ds.column("val_accuracy") >= 0) & (ds.column("val_accuracy") <= 100)).all()
+
+
+# -- issue 10, point 10 ---------------------------------------------------------------------------
+
+
+def test_duplicates_are_dropped_by_default_like_the_result_tree_reader(tmp_path, make_tree, caplog):
+    """Before: read_table kept every repeated (architecture, seed); read_nb301 dropped them."""
+    from surrogate.data import read_nb301
+
+    root, _ = make_tree({"rs": 4})
+    tree, tree_report = read_nb301(root, progress=False)
+    rows = [[r["arch"], str(r["val_accuracy"]), str(r["seed"])] for r in tree.table.to_pylist()]
+    path = _csv(tmp_path / "t.csv", ["arch", "val_accuracy", "seed"], rows + rows[:2])  # two rows again
+    with caplog.at_level("WARNING", logger="surrogate.data"):
+        ds, report = read_table(path, progress=False)
+    assert len(ds) == len(tree) and report.n_duplicates == 2 and report.n_read == len(tree)
+    assert ds.column("arch_hash").tolist() == tree.column("arch_hash").tolist()
+    assert "2 duplicates dropped" in report.summary()
+    assert any("2 rows repeat" in r.getMessage() for r in caplog.records)
+
+
+def test_a_csv_with_a_byte_order_mark_reads(tmp_path):
+    """Excel writes UTF-8 CSV with a BOM: the first column was named '\\ufeffarch'."""
+    g = sample(1, rng=8)[0]
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufeffarch,val_accuracy\n".encode() + f'"{g}",91.5\n'.encode())
+    ds, report = read_table(path, progress=False)
+    assert report.ok and ds.column("val_accuracy").tolist() == [91.5]
+    jsonl = tmp_path / "bom.jsonl"
+    jsonl.write_bytes("\ufeff".encode() + json.dumps({"arch": str(g), "val_accuracy": 91.5}).encode() + b"\n")
+    assert read_table(jsonl, progress=False)[1].ok
+
+
+@pytest.mark.parametrize("values, warning", [
+    (["90", "90", "90"], "every val_accuracy is 90"),
+    (["0.91", "0.92", "0.935"], "look like fractions"),
+])
+def test_suspicious_targets_are_warned_about(tmp_path, caplog, values, warning):
+    gs = sample(3, rng=9)
+    path = _csv(tmp_path / "t.csv", ["arch", "val_accuracy"], [[str(g), v] for g, v in zip(gs, values)])
+    with caplog.at_level("WARNING", logger="surrogate.data"):
+        ds, report = read_table(path, progress=False)
+    assert len(ds) == 3
+    assert any(warning in w for w in report.warnings), report.warnings
+    assert any(warning in r.getMessage() for r in caplog.records)
+    fine = _csv(tmp_path / "ok.csv", ["arch", "val_accuracy"], [[str(g), v] for g, v in zip(gs, ["90", "91", "0.5"])])
+    assert read_table(fine, progress=False)[1].warnings == []
+
+
+def test_non_ascii_digits_are_refused(tmp_path):
+    """int('١') is 1 and float('٩١') is 91.0: an index or a number must be written in ASCII digits."""
+    g = KNOWN["darts_v2"]
+    arabic = str(g).replace("('sep_conv_3x3', 1)", "('sep_conv_3x3', \u0661)", 1)
+    path = _csv(tmp_path / "t.csv", ["arch", "val_accuracy", "seed"], [
+        [str(g), "91.5", "0"], [arabic, "91.5", "1"], [str(g), "\u0669\u0661", "2"], [str(g), "92", "\u0663"],
+        [str(g), "9_1", "4"],
+    ])
+    ds, report = read_table(path, progress=False)
+    assert len(ds) == 1 and report.n_skipped == 4, report.problems
+    reasons = [why for _, why in report.problems]
+    assert "input" in reasons[0] or "Genotype" in reasons[0] or "literal" in reasons[0], reasons[0]
+    assert all("not a number" in why for why in reasons[1:]), reasons

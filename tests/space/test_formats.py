@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from surrogate.space import (
     CONFIG_PREFIX,
     EDGE_START,
+    KNOWN,
     OPS,
     Genotype,
     InvalidArchitectureError,
@@ -211,3 +212,15 @@ def test_to_array_matches_the_genotypes(gs):
     for g, row in zip(gs, arr):
         for c, name in enumerate(("normal", "reduce")):
             assert [(OPS[o], int(i)) for o, i in row[c]] == list(g.cell(name))
+
+
+@pytest.mark.parametrize("digit", ["١", "１", "۱", "𝟏"])
+def test_input_indices_are_ascii_digits_only(digit):
+    """Issue 10, point 10: the fast path's regex read Arabic-Indic and full-width digits as ints."""
+    g = KNOWN["darts_v2"]
+    text = str(g)
+    assert "('sep_conv_3x3', 1)" in text
+    bad = text.replace("('sep_conv_3x3', 1)", f"('sep_conv_3x3', {digit})", 1)
+    with pytest.raises(InvalidArchitectureError):
+        parse(bad)
+    assert parse(text) == g
