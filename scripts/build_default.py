@@ -107,7 +107,7 @@ def main() -> int:
     val_tau = {n: read_manifest(Path(out) / e["dir"])["metrics"]["val"]["kendall_tau"] for n, e in acc.items()}
     spec["default"]["val_accuracy"] = max(val_tau, key=val_tau.get)
     spec["default_chosen_by"] = {"val_accuracy": {"criterion": "validation Kendall tau", "values": val_tau}}
-    spec_path.write_text(json.dumps(spec, indent=1))
+    spec_path.write_text(json.dumps(spec, indent=1, allow_nan=False))
     for name, e in spec["models"].items():
         t = e["test"]
         print(f"{name:<22} test R2 {t.get('r2', float('nan')):.3f}  tau {t.get('kendall_tau', float('nan')):.3f}  "

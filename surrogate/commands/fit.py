@@ -3,8 +3,10 @@
 The data is split (default: seeded 80/10/10 by architecture), the ensemble's members are fit on
 the training rows with early stopping on the validation rows, the ensemble's std is calibrated
 on the validation rows, and every metric is measured on validation and test. Everything is
-deterministic given --seed. --params takes a YAML file of hyperparameters (as `surrogate tune`
-writes, or a plain mapping); unnamed ones come from configs/models/<family>.yaml.
+deterministic given --seed: the same data, parameters, seed and library versions write the same
+member files (the GIN trains on one torch thread for this; on a GPU it is not bit-reproducible).
+--params takes a YAML file of hyperparameters (as `surrogate tune` writes, or a plain mapping);
+unnamed ones come from configs/models/<family>.yaml.
 
 Examples
 --------
