@@ -16,8 +16,9 @@ network-cost tables (``cost_tables``). :func:`check_spec` refuses, with one
 - an ``ood_std_threshold`` that is not a finite number >= 0;
 - a ``seed_std`` that is not a finite number >= 0, or that is implausible: more than twice the
   largest test RMSE recorded for the target's models (a single training run misses even a
-  perfect prediction by the seed noise, so the RMSE of single runs cannot be much smaller);
-  an accuracy's seed std must also be below 100 percentage points.
+  perfect prediction by the seed noise, so the RMSE of single runs cannot be much smaller; only
+  RMSEs over at least 10 test rows count); an accuracy's seed std must also be below 50
+  percentage points (the largest standard deviation a percentage can have).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ _SECTIONS = ("models", "default", "noise", "cost_tables")
 _ENTRY = ("target", "family", "dir", "manifest_sha256", "ood_std_threshold")
 #: A seed std larger than this multiple of the target's test RMSE cannot have been measured.
 PLAUSIBLE_RMSE_FACTOR = 2.0
+#: Test rows an RMSE needs before it bounds the seed std.
+MIN_RMSE_ROWS = 10
 
 
 class BenchmarkError(ValueError):
@@ -112,10 +115,12 @@ def _check_noise(noise: dict, target: str, entries: list[dict], bad: Any) -> Non
     sd = noise[target]["seed_std"]
     if not _number(sd) or sd < 0:
         raise bad(f"{field}.seed_std", f"is {sd!r}; it must be a finite number >= 0")
-    rmses = [e["test"]["rmse"] for e in entries if isinstance(e.get("test"), dict) and _number(e["test"].get("rmse"))]
+    rmses = [e["test"]["rmse"] for e in entries  # an RMSE of a few rows says little
+             if isinstance(e.get("test"), dict) and _number(e["test"].get("rmse")) and _number(e["test"].get("n"))
+             and e["test"]["n"] >= MIN_RMSE_ROWS]
     if rmses and sd > PLAUSIBLE_RMSE_FACTOR * max(rmses):
         raise bad(f"{field}.seed_std", f"is {sd!r}, not plausible: more than {PLAUSIBLE_RMSE_FACTOR:g} times the "
                   f"largest test RMSE of the {target!r} models ({max(rmses):.4g}); single training runs miss any "
                   "prediction by at least the seed noise")
-    if "accuracy" in target and sd >= 100:
-        raise bad(f"{field}.seed_std", f"is {sd!r}, not plausible for an accuracy in percent")
+    if "accuracy" in target and sd >= 50:
+        raise bad(f"{field}.seed_std", f"is {sd!r}, not plausible for an accuracy in percent (at most 50)")

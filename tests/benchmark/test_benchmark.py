@@ -151,7 +151,7 @@ def test_params_by_model_name_win_over_params_by_family(bench_dir):
 # -- issue 10: benchmark.json verified, noise that cannot be measured refused, clean errors ------
 
 
-def _edited(bench_dir, tmp_path, edit) -> "Path":
+def _edited(bench_dir, tmp_path, edit):
     copy = tmp_path / "b"
     shutil.copytree(bench_dir, copy)
     spec = json.loads((copy / "benchmark.json").read_text())
@@ -199,8 +199,8 @@ def test_model_dirs_stay_inside_the_benchmark(bench_dir, tmp_path, where):
         surrogate.load(_edited(bench_dir, tmp_path, move))
 
 
-@pytest.mark.parametrize("value, why", [(50.0, "plausible"), (-0.1, ">= 0"), (float("nan"), "finite"),
-                                        ("0.3", "number"), (None, "number")])
+@pytest.mark.parametrize("value, why", [(50.0, "plausible"), (5.0, "plausible: more than 2 times the largest test RMSE"),
+                                        (-0.1, ">= 0"), (float("nan"), "finite"), ("0.3", "number"), (None, "number")])
 def test_implausible_seed_noise_is_refused(bench_dir, tmp_path, value, why):
     def set_noise(spec):
         spec["noise"]["val_accuracy"]["seed_std"] = value
