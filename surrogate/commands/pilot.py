@@ -40,6 +40,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, help="worker processes (default: one per core)")
     p.add_argument("--data-root", help="folder with Fashion-MNIST IDX files")
     p.add_argument("--summarise-only", action="store_true", help="do not train; summarise what is on disk")
+    p.add_argument("--plot", metavar="PNG", help="write the frontier: ICC (90%% CI) and Spearman(val, params) against CPU-seconds per evaluation")
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -66,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
     result = {"candidates": rows, **pick, "min_icc": args.min_icc, "min_spearman": args.min_spearman}
     Path(args.out).mkdir(parents=True, exist_ok=True)
     (Path(args.out) / "pilot.json").write_text(json.dumps(result, indent=2))
+    if args.plot:
+        _plot_frontier(rows, args.plot, args.min_icc, args.min_spearman)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -85,3 +88,26 @@ def run(args: argparse.Namespace) -> int:
                "best available": "no candidate reaches the bar; highest ICC"}[pick["design"]]
     print(f"pick: {pick['pick']} ({verdict})")
     return 0
+
+
+def _plot_frontier(rows: dict, path: str, min_icc: float, min_spearman: float) -> None:
+    """ICC (with its 90% CI) and Spearman(val, params) of each candidate against its cost."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+    for name, v in rows.items():
+        x = v["cpu_seconds_per_eval"]
+        lo, hi = v["icc_90ci"]
+        a.errorbar([x], [v["icc"]], yerr=[[v["icc"] - lo], [hi - v["icc"]]], fmt="o", capsize=3, label=name)
+        b.plot([x], [v["spearman_val_params"]], "o", label=name)
+    a.axhline(min_icc, ls="--", c="grey", lw=1)
+    b.axhline(min_spearman, ls="--", c="grey", lw=1)
+    b.axhline(0, c="k", lw=0.5)
+    a.set(xlabel="CPU-seconds per evaluation", ylabel="ICC of one run (uniform architectures)", title="seed reliability")
+    b.set(xlabel="CPU-seconds per evaluation", ylabel="Spearman(val accuracy, params)", title="does size matter")
+    a.legend(fontsize=7)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

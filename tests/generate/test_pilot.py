@@ -79,3 +79,21 @@ def test_corner_cells_are_what_their_names_say():
     assert len(hashes) == len(CORNERS)
     assert not hashes & {arch_hash(g) for g in sample(500, rng=0)}
     assert set(OPS) >= {op for g in CORNERS.values() for op, _ in g.normal}
+
+
+def test_pilot_command_ranks_corners_and_draws_the_frontier(tmp_path, idx_root):
+    import json
+    import subprocess
+    import sys
+
+    out = tmp_path / "pilot"
+    done = subprocess.run(
+        [sys.executable, "-m", "surrogate.cli", "pilot", "--fidelities", "tiny", "-n", "3", "--corner-seeds", "1",
+         "--workers", "1", "--data-root", str(idx_root), "--out", str(out), "--plot", str(tmp_path / "f.png"), "--json"],
+        capture_output=True, text=True, check=True)
+    result = json.loads(done.stdout)
+    row = result["candidates"]["tiny"]
+    assert row["architectures"] == 3 and row["evaluations"] == 3 * 3 + len(CORNERS)
+    assert set(row["corners"]) == set(CORNERS)
+    assert result["pick"] == "tiny" and (tmp_path / "f.png").stat().st_size > 1000
+    assert json.loads((out / "pilot.json").read_text()) == result
