@@ -14,7 +14,8 @@ else the highest ICC, said plainly.
 
 Examples
 --------
-  surrogate pilot --fidelities pilot-f14c8-e3 pilot-f28c6-e3 --out training_data/fmnist/pilot2
+  surrogate pilot --fidelities pilot2-f14-c8l5-n15k-e3 pilot2-f14-c4l5-n15k-e3 --workers 2 \
+      --out training_data/fmnist/pilot2 --plot training_data/fmnist/pilot2/frontier.png
   surrogate pilot --fidelities tiny -n 3 --corner-seeds 1 --out /tmp/p --json
 """
 
