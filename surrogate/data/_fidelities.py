@@ -20,32 +20,52 @@ from ._dataset import Dataset
 logger = logging.getLogger("surrogate.data")
 
 
-def _name(text: str) -> str:
+def _parsed(text: str) -> tuple[str, dict | None]:
+    """(name, settings) of a recorded fidelity; settings ``None`` when it is not a JSON object."""
     try:
         value = json.loads(text)
     except (TypeError, ValueError):
-        return str(text)
-    return str(value.get("name", "")) if isinstance(value, dict) else str(text)
+        return str(text), None
+    if not isinstance(value, dict):
+        return str(text), None
+    return str(value.get("name", "")), value
+
+
+def _compatible(a: dict | None, b: dict | None) -> bool:
+    """Same fidelity: every setting both record is equal (a setting added to the generator after a
+    file was written is absent from it, not different)."""
+    if a is None or b is None:
+        return a is b
+    return all(a[k] == b[k] for k in a.keys() & b.keys())
 
 
 def fidelity_labels(dataset: Dataset) -> np.ndarray:
     """One label per row: the fidelity's ``name`` (``""`` when not recorded).
 
-    Two different fidelities recorded under one name (an edited config) get the name plus a short
-    hash of their settings, so they stay apart.
+    Records of one name whose shared settings all agree are one fidelity (a newer file may record
+    a setting an older one lacks). Two different fidelities recorded under one name (an edited
+    config) get the name plus a short hash of their settings, so they stay apart.
     """
     if "fidelity" not in dataset.columns:
         return np.full(len(dataset), "", dtype=object)
     texts = dataset.column("fidelity").astype(object)
-    uniques = {t: _name(t) for t in set(texts.tolist())}
-    by_name: dict[str, list[str]] = {}
-    for text, name in uniques.items():
-        by_name.setdefault(name, []).append(text)
+    by_name: dict[str, list[list[tuple[str, dict | None]]]] = {}
+    for text in sorted(set(texts.tolist())):
+        name, settings = _parsed(text)
+        clusters = by_name.setdefault(name, [])
+        for cluster in clusters:
+            if all(_compatible(settings, other) for _, other in cluster):
+                cluster.append((text, settings))
+                break
+        else:
+            clusters.append([(text, settings)])
     label = {}
-    for name, group in by_name.items():
-        for text in group:
-            suffix = "@" + hashlib.sha256(text.encode()).hexdigest()[:8] if len(group) > 1 else ""
-            label[text] = name + suffix
+    for name, clusters in by_name.items():
+        for cluster in clusters:
+            first = cluster[0][0]
+            suffix = "@" + hashlib.sha256(first.encode()).hexdigest()[:8] if len(clusters) > 1 else ""
+            for text, _ in cluster:
+                label[text] = name + suffix
     return np.array([label[t] for t in texts.tolist()], dtype=object)
 
 
