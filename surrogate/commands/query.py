@@ -1,8 +1,9 @@
 """Query the benchmark for architectures: mean, std, a noisy sample, runtime, params, FLOPs, OOD.
 
 Architectures come as arguments or from a file (one per line: the Genotype string, or a JSON
-config dict); anything surrogate.space.parse accepts. Invalid ones are reported with the parser's
-message.
+config dict; `#` starts a comment, so `surrogate sample` output reads as is); anything
+surrogate.space.parse accepts. Invalid ones are reported with the parser's message. Rows are
+labelled by their --known name, else by their position.
 
 Examples
 --------
@@ -39,11 +40,13 @@ def run(args: argparse.Namespace) -> int:
     items: list = list(args.archs)
     if args.file:
         text = sys.stdin.read() if args.file == "-" else _read(args.file)
-        items += [line.strip() for line in text.splitlines() if line.strip()]
+        items += [line for line in (raw.split("#", 1)[0].strip() for raw in text.splitlines()) if line]
+    labels = [str(i) for i in range(len(items))]
     for name in args.known or []:
         if name not in KNOWN:
             raise ValueError(f"unknown cell {name!r}; known: {', '.join(KNOWN)}")
         items.append(KNOWN[name])
+        labels.append(name)
     if not items:
         raise ValueError("give architectures as arguments, with --file, or with --known")
     items = [json.loads(x) if isinstance(x, str) and x.lstrip().startswith("{") else x for x in items]
@@ -51,11 +54,12 @@ def run(args: argparse.Namespace) -> int:
     q = bench.query(items, seed=args.seed, model=args.model)
     d = q.to_dict()
     if args.json:
-        print(json.dumps([{k: d[k][i] for k in d} for i in range(len(items))], indent=2))
+        print(json.dumps([{"label": labels[i], **{k: d[k][i] for k in d}} for i in range(len(items))], indent=2))
         return 0
-    print(f"{'#':>3}{'val acc %':>16}{'noisy':>8}{'runtime s':>11}{'params':>9}{'MFLOPs':>8}  OOD")
+    width = max(3, *(len(x) for x in labels))
+    print(f"{'#':>{width}}{'val acc %':>16}{'noisy':>8}{'runtime s':>11}{'params':>9}{'MFLOPs':>8}  OOD")
     for i in range(len(items)):
-        print(f"{i:>3}{d['mean'][i]:>9.2f} ± {d['std'][i]:<4.2f}{d['sample'][i]:>8.2f}{d['runtime'][i]:>11.1f}"
+        print(f"{labels[i]:>{width}}{d['mean'][i]:>9.2f} ± {d['std'][i]:<4.2f}{d['sample'][i]:>8.2f}{d['runtime'][i]:>11.1f}"
               f"{d['params'][i]:>9}{d['flops'][i] / 1e6:>8.2f}  {'yes' if d['ood'][i] else 'no'}")
     return 0
 

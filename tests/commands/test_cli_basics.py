@@ -123,3 +123,15 @@ def test_an_os_error_is_one_line_not_a_traceback(capsys, tmp_path, nb301_tree):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("surrogate evaluate: error:"), err
     assert "file/report" in err
+
+
+def test_sample_output_feeds_query_and_known_rows_keep_their_names(capsys, tmp_path):
+    import json
+
+    assert main(["sample", "-n", "3", "--seed", "4", "--sampler", "skewed"]) == 0
+    path = tmp_path / "archs.txt"
+    path.write_text("# three skewed samples\n" + capsys.readouterr().out)
+    assert main(["query", "--file", str(path), "--known", "darts_v1", "darts_v2", "--seed", "0", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["label"] for r in rows] == ["0", "1", "2", "darts_v1", "darts_v2"]
+    assert all(40 < r["mean"] < 100 for r in rows)
