@@ -24,7 +24,8 @@ RAW_HELP = True
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--checkpoint", help="benchmark folder to search (default: the shipped default, surrogate.load())")
+    p.add_argument("--benchmark", "--checkpoint", dest="benchmark",
+                   help="benchmark directory (default: the shipped checkpoints/default); --checkpoint is an old alias")
     p.add_argument("--optimizer", default="re", choices=("re", "ls", "rs", "tpe"), help="optimizer (default: %(default)s)")
     p.add_argument("-n", type=int, default=100, help="architectures to propose (default: %(default)s)")
     p.add_argument("--queries", type=int, help="query budget per run (default: 4 n / repeats, at least 50)")
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from surrogate.commands._common import read_data
     from surrogate.nas import propose
 
-    bench = load() if args.checkpoint is None else load(args.checkpoint)
+    bench = load() if args.benchmark is None else load(args.benchmark)
     exclude: set[str] = set()
     for path in args.exclude_data:
         exclude.update(read_data(path, progress=False).column("arch_hash").tolist())

@@ -30,7 +30,8 @@ _OPTIMIZERS = ("rs", "re", "ls", "tpe")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--checkpoint", help="benchmark checkpoint folder (default: the shipped default, surrogate.load())")
+    p.add_argument("--benchmark", "--checkpoint", dest="benchmark",
+                   help="benchmark directory (default: the shipped checkpoints/default); --checkpoint is an old alias")
     p.add_argument("--optimizers", nargs="+", default=list(_OPTIMIZERS), choices=_OPTIMIZERS, metavar="NAME",
                    help="optimizers to run: rs (random search), re (regularized evolution), ls (local search), "
                         "tpe (Optuna TPE) (default: %(default)s)")
@@ -86,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     if args.budget_seconds is None and args.budget_queries is None:
         args.budget_queries = 200
     budget = Budget(seconds=args.budget_seconds, queries=args.budget_queries)
-    bench = _load(args.checkpoint)
+    bench = _load(args.benchmark)
     result = search(
         bench,
         args.optimizers,

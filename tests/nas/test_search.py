@@ -85,7 +85,7 @@ def test_cli_search_on_a_fake_benchmark(bench, tmp_path, monkeypatch, capsys):
     assert all(s["queries_mean"] == 12 for s in doc["summary"])
     assert {p.name for p in out.iterdir()} == {"trajectories.json", "trajectories.csv", "trajectories.png"}
 
-    code = main(["search", "--checkpoint", "some/dir", "--optimizers", "ls", "--repeats", "1",
+    code = main(["search", "--benchmark", "some/dir", "--optimizers", "ls", "--repeats", "1",
                  "--budget-seconds", "5000", "--out", str(out), "--no-progress"])
     text = capsys.readouterr().out
     assert code == 0 and loaded[-1] == "some/dir"
