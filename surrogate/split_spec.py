@@ -52,7 +52,7 @@ SPEC_HELP = "random[:TRAIN,VAL,TEST] | official:DIR | leave-out:COLUMN=VALUE"
 Parts = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def _fractions(text: str) -> tuple[float, ...]:
+def parse_fractions(text: str) -> tuple[float, ...]:
     try:
         f = tuple(float(x) for x in text.split(","))
     except ValueError:
@@ -125,7 +125,7 @@ def resolve_split(
         raise ValueError(f"a split spec is text like {SPEC_HELP}, got {spec!r}")
     kind, _, arg = spec.partition(":")
     if kind == "random":
-        fractions = _fractions(arg) if arg else DEFAULT_FRACTIONS
+        fractions = parse_fractions(arg) if arg else DEFAULT_FRACTIONS
         desc: dict[str, Any] = {"kind": "random_by_architecture", "fractions": list(fractions), "seed": int(seed)}
     elif kind == "official":
         if not arg:

@@ -79,8 +79,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     _common(tvs, "tabular-vs-surrogate")
     tvs.add_argument("--n-seeds", type=int, default=None,
                      help="seeds per architecture k, at least 3 (default: the smallest count ≥ 3 in the data)")
-    tvs.add_argument("--split", type=float, nargs=3, default=(0.8, 0.1, 0.1), metavar=("TRAIN", "VAL", "TEST"),
-                     help="shares of the multi-seed architectures (default: 0.8 0.1 0.1)")
+    tvs.add_argument("--split", type=_random_fractions, default="random:0.8,0.1,0.1", metavar="random:TRAIN,VAL,TEST",
+                     help="shares of the multi-seed architectures, written as for fit --split "
+                          "(default: random:0.8,0.1,0.1)")
     tvs.add_argument("--folds", type=int, default=None,
                      help="cross-validate over architectures in this many folds instead of one split, so every "
                           "architecture is scored (default: one split)")
@@ -181,3 +182,16 @@ def run(args: argparse.Namespace) -> int:
     for kind, path in files.items():
         print(f"wrote {kind}: {path}")
     return 0
+
+
+def _random_fractions(text: str) -> tuple[float, ...]:
+    """``random:TRAIN,VAL,TEST`` (as ``fit --split``) -> the three shares."""
+    from surrogate.split_spec import parse_fractions
+
+    kind, _, rest = text.partition(":")
+    if kind != "random" or not rest:
+        raise argparse.ArgumentTypeError(f"expected random:TRAIN,VAL,TEST such as random:0.8,0.1,0.1, got {text!r}")
+    try:
+        return parse_fractions(rest)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None

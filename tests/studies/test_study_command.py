@@ -40,7 +40,7 @@ def test_tabular_vs_surrogate_prints_and_writes(table: str, tmp_path, capsys) ->
 def test_tabular_vs_surrogate_json_output(table: str, tmp_path, capsys) -> None:
     out = tmp_path / "tvs"
     argv = ["study", "tabular-vs-surrogate", "--data", table, *FAST, "--out", str(out), "--json", "--no-plot",
-            "--train-on-rest", "--split", "0.6", "0.2", "0.2"]
+            "--train-on-rest", "--split", "random:0.6,0.2,0.2"]
     assert main(argv) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["study"] == "tabular-vs-surrogate" and len(doc["seeds"]) == 3
