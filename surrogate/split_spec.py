@@ -5,6 +5,11 @@ A spec is one of
 ``random`` (or ``random:0.8,0.1,0.1``)
     A seeded random split by architecture (:func:`surrogate.data.random_split`) into the given
     fractions, default 80/10/10.
+``rows`` (or ``rows:0.8,0.1,0.1``)
+    A seeded random split of the *rows*, architectures ignored: isomorphic cells and seeds of one
+    architecture may land in different parts. This is the protocol of most NAS-predictor papers
+    on NAS-Bench-201 (each of its 15,625 cell indices is one row), and it is easier than a split
+    by architecture wherever the data repeats architectures.
 ``official:DIR``
     A NAS-Bench-301 split folder (``train_paths.json``, ``val_paths.json``, ``test_paths.json``;
     :func:`surrogate.data.official_split`); the data must come from :func:`~surrogate.data.read_nb301`.
@@ -47,7 +52,7 @@ __all__ = ["DEFAULT_FRACTIONS", "SPEC_HELP", "rebuild_split", "resolve_split"]
 #: Train/validation/test shares of a ``random`` split.
 DEFAULT_FRACTIONS = (0.8, 0.1, 0.1)
 #: One line for ``--help``.
-SPEC_HELP = "random[:TRAIN,VAL,TEST] | official:DIR | leave-out:COLUMN=VALUE"
+SPEC_HELP = "random[:TRAIN,VAL,TEST] | rows[:TRAIN,VAL,TEST] | official:DIR | leave-out:COLUMN=VALUE"
 
 Parts = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -67,6 +72,16 @@ def _random(dataset: Dataset, fractions: Sequence[float], seed: int) -> Parts:
     if len(parts) != 3:
         raise ValueError(f"a split needs three parts (train, val, test), got fractions {list(fractions)}")
     return parts  # type: ignore[return-value]
+
+
+def _rows(dataset: Dataset, fractions: Sequence[float], seed: int) -> Parts:
+    f = np.asarray([float(x) for x in fractions])
+    if f.size != 3 or np.any(~np.isfinite(f)) or np.any(f <= 0) or abs(f.sum() - 1) > 1e-6:
+        raise ValueError(f"fractions must be three positive numbers summing to 1, got {list(fractions)}")
+    order = np.random.default_rng(seed).permutation(len(dataset))
+    cuts = np.round(np.cumsum(f) * len(dataset)).astype(np.int64)
+    train, val, test = np.split(order, cuts[:2])
+    return np.sort(train), np.sort(val), np.sort(test)
 
 
 def _leave_out(dataset: Dataset, column: str, value: str, val_fraction: float, seed: int) -> Parts:
@@ -127,6 +142,9 @@ def resolve_split(
     if kind == "random":
         fractions = parse_fractions(arg) if arg else DEFAULT_FRACTIONS
         desc: dict[str, Any] = {"kind": "random_by_architecture", "fractions": list(fractions), "seed": int(seed)}
+    elif kind == "rows":
+        fractions = parse_fractions(arg) if arg else DEFAULT_FRACTIONS
+        desc = {"kind": "random_by_row", "fractions": list(fractions), "seed": int(seed)}
     elif kind == "official":
         if not arg:
             raise ValueError("official needs the split folder: official:DIR (e.g. official:nb301/default_split)")
@@ -159,6 +177,8 @@ def rebuild_split(dataset: Dataset, description: Mapping[str, Any]) -> Parts:
     try:
         if kind == "random_by_architecture":
             parts = _random(dataset, description["fractions"], int(description["seed"]))
+        elif kind == "random_by_row":
+            parts = _rows(dataset, description["fractions"], int(description["seed"]))
         elif kind == "official":
             parts = _official(dataset, str(description["dir"]))
         elif kind == "leave_out":

@@ -14,6 +14,7 @@ Examples
       --family xgb --members 10 --out checkpoints/nb201-xgb
   surrogate fit --data nb301/ --family gin --split official:nb301_splits/default_split --out ckpt/gin
   surrogate fit --data my_evals.csv --family lgb --split leave-out:source=re --json
+  surrogate fit --data training_data/nb201_analog/nb201_analog.parquet --family lgb --split rows  # NB201 papers' protocol
   surrogate fit --data my_evals.jsonl --family xgb --params runs/best-xgb-val_accuracy.yaml --out ckpt/xgb
 """
 

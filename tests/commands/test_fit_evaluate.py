@@ -190,3 +190,14 @@ def test_evaluate_fails_when_the_recorded_metrics_do_not_reproduce(cli, nb301_tr
     code, out, err = cli("evaluate", "--checkpoint", ckpt, "--data", nb301_tree, "--plot", tmp_path / "p.png",
                          "--no-progress", "--json")
     assert code == 1 and json.loads(out)["reproduces_manifest"] is False
+
+
+def test_a_row_split_is_recorded_and_rebuilt_by_evaluate(cli, nb201_table, params_file, tmp_path):
+    ckpt = tmp_path / "rows"
+    fit = cli.json("fit", "--data", nb201_table, "--space", "nb201", "--family", "xgb", "--members", 2,
+                   "--params", params_file("xgb"), "--split", "rows:0.6,0.2,0.2", "--out", ckpt)
+    split = read_manifest(ckpt)["split"]
+    assert {k: split[k] for k in ("kind", "fractions", "seed")} == {"kind": "random_by_row", "fractions": [0.6, 0.2, 0.2], "seed": 0}
+    assert sum(fit["sizes"].values()) == 243 and abs(fit["sizes"]["test"] - 0.2 * 243) <= 1
+    ev = cli.json("evaluate", "--checkpoint", ckpt, "--data", nb201_table)
+    assert ev["reproduces_manifest"] is True and ev["rows"] == fit["sizes"]["test"]

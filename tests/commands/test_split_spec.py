@@ -27,13 +27,20 @@ def _partition(parts, n):
     assert sorted(allrows.tolist()) == list(range(n)), "every row in exactly one part"
 
 
-@pytest.mark.parametrize("spec", ["random", "random:0.6,0.2,0.2", "leave-out:source=re", "leave-out:seed=1"])
+@pytest.mark.parametrize("spec", ["random", "random:0.6,0.2,0.2", "rows", "rows:0.5,0.25,0.25",
+                                  "leave-out:source=re", "leave-out:seed=1"])
 def test_resolve_then_rebuild_from_json(ds, spec):
     parts, desc = resolve_split(ds, spec, seed=7)
     _partition(parts, len(ds))
     again = rebuild_split(ds, json.loads(json.dumps(desc)))
     assert all(np.array_equal(a, b) for a, b in zip(parts, again))
-    if spec.startswith("random"):
+    if spec.startswith("rows"):
+        shares = [len(p) / len(ds) for p in parts]
+        wanted = [0.8, 0.1, 0.1] if spec == "rows" else [0.5, 0.25, 0.25]
+        assert np.allclose(shares, wanted, atol=1 / len(ds))
+        hashes = [set(ds.column("arch_hash")[p]) for p in parts]  # rows, not architectures: seeds straddle
+        assert hashes[0] & (hashes[1] | hashes[2])
+    elif spec.startswith("random"):
         hashes = [set(ds.column("arch_hash")[p]) for p in parts]  # seeds of one architecture stay together
         assert not (hashes[0] & hashes[1] or hashes[0] & hashes[2] or hashes[1] & hashes[2])
     else:
