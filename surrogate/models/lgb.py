@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ._base import BaseModel, Callback, check_number
+from ._threads import current_threads
 
 __all__ = ["LightGBMModel"]
 
@@ -151,7 +152,11 @@ class LightGBMModel(BaseModel):
     def _predict(self, X: np.ndarray) -> np.ndarray:
         # Small batches on one thread: OpenMP's start-up and synchronisation cost more than the
         # trees (measured: 160 ms instead of ~1 ms for one row on a loaded 2-core machine).
-        if len(X) < SMALL_BATCH:
+        # Inside a query (surrogate.models._threads.query_threads) the query's count, capped by n_jobs.
+        chosen = current_threads()
+        if chosen is not None:
+            kwargs = {"num_threads": chosen if self.n_jobs is None else min(chosen, int(self.n_jobs))}
+        elif len(X) < SMALL_BATCH:
             kwargs = {"num_threads": 1}
         else:
             kwargs = {} if self.n_jobs is None else {"num_threads": int(self.n_jobs)}

@@ -1,0 +1,100 @@
+"""How many threads a prediction runs on: chosen per call by batch size, then given back.
+
+One architecture costs a millisecond or less; starting and synchronising a thread team costs as
+much, and on a machine where other processes (other searches, training) hold the cores, threads
+that wait for a core cost far more (measured on 2 loaded cores: a single GIN query 441 ms wall
+with torch's default 2 threads, 41 ms on one). So a query runs on
+
+``min(cap, idle cores, ceil(rows / ROWS_PER_THREAD))``
+
+threads: one thread for a small batch, up to the cores for a large one. Idle cores are the
+usable cores less the other work on them, from the 1-minute load average (counting this process
+as one): measured on 2 cores with two training processes beside it, the GIN predicted 176
+architectures/s on 2 threads and 901/s on one. ``cap`` is the
+``threads`` argument where one is given, else the environment variable ``SURROGATE_THREADS``,
+else no cap. :func:`query_threads` sets torch's thread count (when torch is loaded) for the call
+and restores the caller's afterwards; the boosters read :func:`current_threads` and pass it as
+their own ``num_threads``/``nthread`` per call, so no process-wide OpenMP setting changes
+(threadpoolctl would work too, but finding the loaded libraries costs ~4 ms a call). Running many searches side by side: give each process
+``SURROGATE_THREADS=1`` (see docs/guide-query.md).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import math
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["ENV_VAR", "ROWS_PER_THREAD", "current_threads", "query_threads", "thread_count"]
+
+#: The environment variable that caps the threads of every query.
+ENV_VAR = "SURROGATE_THREADS"
+#: Rows (architectures) that justify one more thread.
+ROWS_PER_THREAD = 1024
+
+_CURRENT: contextvars.ContextVar[int | None] = contextvars.ContextVar("surrogate_threads", default=None)
+
+
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _idle_cores() -> int:
+    """Usable cores less the load of other processes (this one counted as one running thread)."""
+    cores = _cores()
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return cores
+    return max(1, min(cores, cores - int(load + 0.5) + 1))
+
+
+def _check_cap(cap: object, what: str) -> int:
+    if isinstance(cap, str):
+        try:
+            cap = int(cap.strip())
+        except ValueError:
+            raise ValueError(f"{what} must be a positive integer, got {cap!r:.40}") from None
+    if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
+        raise ValueError(f"{what} must be a positive integer, got {cap!r:.40}")
+    return cap
+
+
+def thread_count(n_rows: int, cap: int | None = None) -> int:
+    """Threads for a batch of ``n_rows`` (module docstring); ``cap`` overrides ``SURROGATE_THREADS``."""
+    if cap is not None:
+        cap = _check_cap(cap, "threads")
+    elif os.environ.get(ENV_VAR, "").strip():
+        cap = _check_cap(os.environ[ENV_VAR], ENV_VAR)
+    want = max(1, math.ceil(max(int(n_rows), 0) / ROWS_PER_THREAD))
+    if cap is not None:
+        want = min(want, cap)
+    return want if want == 1 else max(1, min(want, _idle_cores()))
+
+
+def current_threads() -> int | None:
+    """The thread count of the enclosing :func:`query_threads`, or ``None`` outside one."""
+    return _CURRENT.get()
+
+
+@contextmanager
+def query_threads(n_rows: int, cap: int | None = None) -> Iterator[int]:
+    """Run the block on :func:`thread_count` threads; restore the caller's settings after it."""
+    n = thread_count(n_rows, cap)
+    token = _CURRENT.set(n)
+    torch = sys.modules.get("torch")  # never import torch for a tree query
+    before = torch.get_num_threads() if torch is not None else None
+    try:
+        if torch is not None and before != n:
+            torch.set_num_threads(n)
+        yield n
+    finally:
+        if torch is not None and before is not None and torch.get_num_threads() != before:
+            torch.set_num_threads(before)
+        _CURRENT.reset(token)
