@@ -33,7 +33,12 @@ def arch_keys(genotypes: Sequence[Genotype]) -> np.ndarray:
     """One uint64 per architecture, equal for isomorphic architectures."""
     from surrogate.encode._canonical import canonical_array
 
-    arr = canonical_array(list(genotypes)).astype(np.uint64)
+    return keys_from_canonical(canonical_array(list(genotypes)))
+
+
+def keys_from_canonical(canonical: np.ndarray) -> np.ndarray:
+    """:func:`arch_keys` of a canonical array ``(n, 2, 8, 2)`` (``surrogate.encode.canonical_array``)."""
+    arr = canonical.astype(np.uint64)
     digits = arr[..., 1] * np.uint64(7) + arr[..., 0]  # (n, 2, 8): input * 7 + op
     digits = digits.reshape(len(arr), 16)
     key = np.zeros(len(arr), dtype=np.uint64)

@@ -134,7 +134,11 @@ def features(genotypes: Sequence[Genotype] | Genotype) -> np.ndarray:
     >>> X[:, :98].sum(axis=1).tolist()  # 8 edges in the normal cell's one-hot block
     [8.0, 8.0, 8.0]
     """
-    arr = canonical_array(genotypes)
+    return features_from_canonical(canonical_array(genotypes))
+
+
+def features_from_canonical(arr: np.ndarray) -> np.ndarray:
+    """:func:`features` of a canonical array ``(n, 2, 8, 2)`` (:func:`canonical_array`)."""
     n = arr.shape[0]
     m = 2 * n
     op = arr[..., 0].reshape(m, 8).astype(np.intp)
