@@ -335,17 +335,45 @@ class Ensemble:
 
     # -- prediction ----------------------------------------------------------------------------
 
+    def _stacked(self) -> Any:
+        """The members as one stacked model where the family has one (the GIN's dense stack),
+        built on first use and rebuilt when the members change; else ``None``."""
+        stack = getattr(self.model_class, "stack", None)
+        if stack is None:
+            return None
+        key = tuple((id(m), id(getattr(m, "net_", None))) for m in self.members_)
+        cached = getattr(self, "_stack", None)
+        if cached is None or cached[0] != key:
+            cached = self._stack = (key, stack(self.members_))
+        return cached[1]
+
     def predict_members(self, X: Any) -> np.ndarray:
-        """Every member's prediction, shape ``(n_members, n)``; inputs are converted once."""
+        """Every member's prediction, shape ``(n_members, n)``, in one pass where the family
+        stacks its members (the GIN); inputs are converted and checked once."""
         self._check_fitted()
         X = self.model_class.prepare(X, "X")
+        stacked = self._stacked()
+        if stacked is not None:
+            for m in self.members_:
+                m._check_compatible(X, "X")
+            return stacked.predict(X)
         return np.stack([m.predict(X) for m in self.members_])
 
     @staticmethod
-    def _spread(preds: np.ndarray) -> np.ndarray:
+    def _mean(preds: np.ndarray) -> np.ndarray:
+        """Mean over members, summed member by member: numpy's ``mean(axis=0)`` sums one column
+        pairwise but many columns in order, so a row's mean would depend on its batch's size."""
+        total = preds[0].copy()
+        for row in preds[1:]:
+            total += row
+        return total / preds.shape[0]
+
+    @classmethod
+    def _spread(cls, preds: np.ndarray, mean: np.ndarray | None = None) -> np.ndarray:
         if preds.shape[0] < 2:
             return np.zeros(preds.shape[1])
-        return preds.std(axis=0, ddof=1)
+        mean = cls._mean(preds) if mean is None else mean
+        return np.sqrt(cls._mean((preds - mean) ** 2) * (preds.shape[0] / (preds.shape[0] - 1)))
 
     def predict(self, X: Any, *, calibrated: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Mean and std over members, from one pass over them.
@@ -354,7 +382,8 @@ class Ensemble:
         calibration when the ensemble has one and ``calibrated`` is true.
         """
         preds = self.predict_members(X)
-        mean, std = preds.mean(axis=0), self._spread(preds)
+        mean = self._mean(preds)
+        std = self._spread(preds, mean)
         if calibrated and hasattr(self, "calibration_"):
             std = self.calibration_.apply(std)
         return mean, std

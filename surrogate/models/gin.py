@@ -40,6 +40,7 @@ import torch
 from torch import nn
 
 from ._base import BaseModel, Callback, check_choice, check_number
+from ._dense_gin import DenseGINStack, DenseGraphs
 from ._graphs import GraphBatch, GraphSet, iter_batches
 
 __all__ = ["GINModel"]
@@ -207,9 +208,25 @@ class GINModel(BaseModel):
     # -- inputs ----------------------------------------------------------------------------------
 
     @classmethod
-    def prepare(cls, X: Any, name: str = "X") -> GraphSet:
-        """Check graphs and hold them as a :class:`GraphSet` (returned unchanged if it is one)."""
+    def prepare(cls, X: Any, name: str = "X") -> GraphSet | DenseGraphs:
+        """Check graphs and hold them as a :class:`GraphSet` (returned unchanged if it is one, or
+        if it is a :class:`~surrogate.models._dense_gin.DenseGraphs`: prediction only)."""
+        if isinstance(X, DenseGraphs):
+            return X
         return GraphSet.from_data(X, name)
+
+    @classmethod
+    def stack(cls, members: list[GINModel]) -> DenseGINStack | None:
+        """All ``members`` as one :class:`DenseGINStack` (what an ensemble predicts with), or
+        ``None`` where the dense path does not apply (edge features, a GPU device, members that
+        differ in shape): then each member predicts with its own network."""
+        first = members[0]
+        if first.edge_dim_ or any(torch.device(m.device).type != "cpu" for m in members):
+            return None
+        try:
+            return DenseGINStack.from_models(members)
+        except ValueError:
+            return None
 
     @staticmethod
     def _n_samples(X: GraphSet) -> int:
@@ -340,7 +357,15 @@ class GINModel(BaseModel):
         net.train(was_training)
         return torch.cat(outs)
 
-    def _predict(self, X: GraphSet) -> np.ndarray:
+    def _predict(self, X: GraphSet | DenseGraphs) -> np.ndarray:
+        if isinstance(X, DenseGraphs):
+            cached = getattr(self, "_dense", None)
+            if cached is None or cached[0] is not self.net_:
+                stack = self.stack([self])
+                if stack is None:
+                    raise ValueError("dense graphs need a CPU GIN without edge features; pass a GraphSet or Batch")
+                cached = self._dense = (self.net_, stack)
+            return cached[1].predict(X)[0]
         pred = self._forward_all(self.net_, X, next(self.net_.parameters()).device)
         return pred.numpy().astype(np.float64) * self.y_std_ + self.y_mean_
 

@@ -192,3 +192,19 @@ if __name__ == "__main__":
         print(f"{'family':7} {'method':12} {'cov68':>6} {'cov95':>6} {'NLL':>7}")
         for (family, method), (c68, c95, nll) in calibration_table(heteroscedastic=het).items():
             print(f"{family:7} {method:12} {c68:6.3f} {c95:6.3f} {nll:7.3f}")
+
+
+def test_mean_and_std_of_a_row_do_not_depend_on_its_batch():
+    """Issue 12: numpy's mean/std over axis 0 sum one column pairwise but many columns in order,
+    which made a row's mean differ by its batch's size; the ensemble sums member by member."""
+    rng = np.random.default_rng(3)
+    X = rng.random((400, 6), dtype=np.float32)
+    y = X @ rng.random(6) + 0.1 * rng.standard_normal(400)
+    ens = Ensemble("lgb", n_members=9, params={"n_estimators": 20}, seed=0).fit(X, y)
+    mean, std = ens.predict(X, calibrated=False)
+    for i in range(0, 400, 37):
+        m1, s1 = ens.predict(X[i : i + 1], calibrated=False)
+        assert m1[0] == mean[i] and s1[0] == std[i]
+    preds = ens.predict_members(X)
+    np.testing.assert_allclose(mean, preds.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(std, preds.std(axis=0, ddof=1), rtol=1e-10)
