@@ -30,12 +30,17 @@ import numpy as np
 
 from .benchmark_spec import BENCHMARK_FILE, BenchmarkError, check_spec
 from .cost import network_cost
-from .noise import arch_keys, check_seed, standard_normal
-from .space import Genotype, parse
+from .models._threads import query_threads
+from .noise import check_seed, keys_from_canonical, standard_normal
+from .space import Genotype, parse, to_array
 
 __all__ = ["BENCHMARK_FILE", "DEFAULT_PATH", "FORMAT_VERSION", "Benchmark", "BenchmarkError", "QueryResult", "load"]
 
 FORMAT_VERSION = 1
+#: Architectures encoded and predicted per pass: bounds the memory of any batch (the encodings
+#: of a chunk are a few MB; the GIN runs its own smaller chunks inside), and a fixed split keeps
+#: an architecture's prediction the same whatever batch it comes in.
+CHUNK = 8192
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "checkpoints" / "default"
 
 
@@ -80,6 +85,34 @@ class QueryResult:
         return {k: conv(getattr(self, k)) for k in ("mean", "std", "sample", "runtime", "params", "flops", "ood")}
 
 
+class _Batch:
+    """One query's architectures, with what every model and the noise need computed once: the
+    integer array (also for the cost tables) and the canonical form (the encoders, the noise keys)."""
+
+    def __init__(self, genotypes: list[Genotype], single: bool) -> None:
+        self.genotypes, self.single = genotypes, single
+        self._raw: np.ndarray | None = None
+        self._canonical: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.genotypes)
+
+    @property
+    def raw(self) -> np.ndarray:
+        if self._raw is None:
+            self._raw = to_array(self.genotypes)
+        return self._raw
+
+    @property
+    def canonical(self) -> np.ndarray:
+        if self._canonical is None:
+            from .encode._canonical import canonical_cells
+
+            n = len(self.genotypes)
+            self._canonical = canonical_cells(self.raw.reshape(n * 2, 8, 2)).reshape(n, 2, 8, 2)
+        return self._canonical
+
+
 class Benchmark:
     """A loaded benchmark directory.
 
@@ -89,10 +122,19 @@ class Benchmark:
         A directory with ``benchmark.json`` (see module docstring).
     rng : seed or Generator, optional
         The benchmark's own generator, used for noisy draws when no ``seed`` is given.
+    threads : int, optional
+        The most threads a query uses (default: the ``SURROGATE_THREADS`` environment variable,
+        else the usable cores). A query picks its own count below that from its batch size: one
+        thread for up to 1,024 architectures (docs/guide-query.md, running searches in parallel).
     """
 
-    def __init__(self, path: str | Path, rng: Any = None) -> None:
+    def __init__(self, path: str | Path, rng: Any = None, threads: int | None = None) -> None:
         self.path = _path(path)
+        if threads is not None:
+            from .models._threads import thread_count
+
+            thread_count(1, threads)  # a ValueError now, not at the first query
+        self.threads = threads
         spec_path = self.path / BENCHMARK_FILE
         if not spec_path.is_file():
             raise BenchmarkError(
@@ -152,28 +194,47 @@ class Benchmark:
     # -- the API ------------------------------------------------------------------------------
 
     @staticmethod
-    def _parse(archs: Any) -> tuple[list[Genotype], bool]:
-        """(genotypes, whether one architecture was given)."""
+    def _parse(archs: Any) -> _Batch:
+        """The parsed batch (``.single``: one architecture was given)."""
         parsed = parse(archs)
         if isinstance(parsed, Genotype):
-            return [parsed], True
-        return list(parsed), False
+            return _Batch([parsed], True)
+        return _Batch(list(parsed), False)
 
-    def _mean_std(self, genotypes: list[Genotype], name: str) -> tuple[np.ndarray, np.ndarray]:
-        from .fit import encode
+    def _encode(self, space: Any, kind: str, batch: _Batch, start: int, stop: int) -> Any:
+        if space.name != "darts":
+            from .fit import encode
 
+            return encode(space, batch.genotypes[start:stop], kind)
+        arr = batch.canonical[start:stop]
+        if kind == "matrix":
+            from .encode import features_from_canonical
+
+            return features_from_canonical(arr)
+        if kind == "graphs":
+            from .encode import dense_graphs_from_canonical
+            from .models._dense_gin import DenseGraphs
+
+            return DenseGraphs(*dense_graphs_from_canonical(arr))
+        raise ValueError(f"unknown model input kind {kind!r}")
+
+    def _mean_std(self, batch: _Batch, name: str) -> tuple[np.ndarray, np.ndarray]:
         ensemble, _, space = self._model(name)
-        if not genotypes:
-            return np.zeros(0), np.zeros(0)
-        X = encode(space, genotypes, ensemble.model_class.input_kind)
-        return ensemble.predict(X)
+        n = len(batch)
+        mean, std = np.zeros(n), np.zeros(n)
+        kind = ensemble.model_class.input_kind
+        with query_threads(n, self.threads):
+            for start in range(0, n, CHUNK):
+                stop = min(start + CHUNK, n)
+                mean[start:stop], std[start:stop] = ensemble.predict(self._encode(space, kind, batch, start, stop))
+        return mean, std
 
-    def _noise(self, genotypes: list[Genotype], target: str, seed: int | None) -> np.ndarray:
+    def _noise(self, batch: _Batch, target: str, seed: int | None) -> np.ndarray:
         sd = float(self.spec["noise"][target]["seed_std"])
         if seed is None:
-            z = self._rng.standard_normal(len(genotypes))
-        else:
-            z = standard_normal(arch_keys(genotypes), seed)
+            z = self._rng.standard_normal(len(batch))
+        else:  # arch_keys of the batch, from the canonical form it already has
+            z = standard_normal(keys_from_canonical(batch.canonical), seed)
         return sd * z
 
     @staticmethod
@@ -216,53 +277,62 @@ class Benchmark:
         """
         with_noise, return_std = _flag("with_noise", with_noise), _flag("return_std", return_std)
         seed = None if seed is None else check_seed(seed)
-        genotypes, single = self._parse(archs)
+        batch = self._parse(archs)
         name = model or self.default_model("val_accuracy")
-        mean, std = self._mean_std(genotypes, name)
+        mean, std = self._mean_std(batch, name)
         if with_noise:
-            mean = mean + self._noise(genotypes, "val_accuracy", seed)
+            mean = mean + self._noise(batch, "val_accuracy", seed)
         if return_std:
-            return self._out(mean, single), self._out(std, single)
-        return self._out(mean, single)
+            return self._out(mean, batch.single), self._out(std, batch.single)
+        return self._out(mean, batch.single)
+
+    def predict_sample_and_mean(self, archs: Any, seed: int | None = None, model: str | None = None) -> tuple[Any, Any]:
+        """``(predict(archs, with_noise=True, seed=seed), predict(archs))`` from one model pass:
+        what a NAS evaluation records (the noisy value it shows, the mean for the regret)."""
+        seed = None if seed is None else check_seed(seed)
+        batch = self._parse(archs)
+        mean, _ = self._mean_std(batch, model or self.default_model("val_accuracy"))
+        noisy = mean + self._noise(batch, "val_accuracy", seed)
+        return self._out(noisy, batch.single), self._out(mean, batch.single)
 
     def predict_runtime(self, archs: Any, with_noise: bool = False, seed: int | None = None) -> Any:
         """Training time (s) at the benchmark's fidelity, from the runtime ensemble."""
         with_noise = _flag("with_noise", with_noise)
         seed = None if seed is None else check_seed(seed)
-        genotypes, single = self._parse(archs)
-        mean, _ = self._mean_std(genotypes, self.default_model("train_time"))
+        batch = self._parse(archs)
+        mean, _ = self._mean_std(batch, self.default_model("train_time"))
         if with_noise:
-            mean = mean + self._noise(genotypes, "train_time", seed)
-        return self._out(np.maximum(mean, 0.0), single)
+            mean = mean + self._noise(batch, "train_time", seed)
+        return self._out(np.maximum(mean, 0.0), batch.single)
 
     def cost(self, archs: Any) -> tuple[Any, Any]:
         """Exact (params, FLOPs) of the networks at the benchmark's fidelity."""
-        genotypes, single = self._parse(archs)
-        params, flops = network_cost(genotypes, self.spec["cost_tables"])
-        return self._out(params, single), self._out(flops, single)
+        batch = self._parse(archs)
+        params, flops = network_cost(batch.raw, self.spec["cost_tables"])
+        return self._out(params, batch.single), self._out(flops, batch.single)
 
     def query(self, archs: Any, seed: int | None = None, model: str | None = None) -> QueryResult:
         """Mean, std, a noisy sample, runtime, params, FLOPs and an out-of-distribution flag."""
         seed = None if seed is None else check_seed(seed)
-        genotypes, single = self._parse(archs)
+        batch = self._parse(archs)
         name = model or self.default_model("val_accuracy")
-        mean, std = self._mean_std(genotypes, name)
-        sample = mean + self._noise(genotypes, "val_accuracy", seed)
-        runtime, _ = self._mean_std(genotypes, self.default_model("train_time"))
-        params, flops = network_cost(genotypes, self.spec["cost_tables"])
+        mean, std = self._mean_std(batch, name)
+        sample = mean + self._noise(batch, "val_accuracy", seed)
+        runtime, _ = self._mean_std(batch, self.default_model("train_time"))
+        params, flops = network_cost(batch.raw, self.spec["cost_tables"])
         ood = std > float(self.spec["models"][name]["ood_std_threshold"])
-        if single:
+        if batch.single:
             return QueryResult(float(mean[0]), float(std[0]), float(sample[0]), float(max(runtime[0], 0.0)),
                                int(params[0]), int(flops[0]), bool(ood[0]))
         return QueryResult(mean, std, sample, np.maximum(runtime, 0.0), params, flops, ood)
 
 
-def load(path: str | Path | None = None, rng: Any = None) -> Benchmark:
-    """The shipped default benchmark, or the one at ``path``."""
+def load(path: str | Path | None = None, rng: Any = None, threads: int | None = None) -> Benchmark:
+    """The shipped default benchmark, or the one at ``path`` (``threads``: see :class:`Benchmark`)."""
     target = _path(path) if path is not None else DEFAULT_PATH
     if path is None and not (target / BENCHMARK_FILE).exists():
         raise BenchmarkError(
             f"the shipped default benchmark is missing from {target}; a clone of the repository "
             "carries it under checkpoints/default (pass a path to load another)"
         )
-    return Benchmark(target, rng=rng)
+    return Benchmark(target, rng=rng, threads=threads)

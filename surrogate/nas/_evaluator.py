@@ -26,7 +26,8 @@ class Evaluator:
     Each evaluation "trains" an architecture: it costs ``bench.predict_runtime`` simulated
     seconds and one query, and returns the noisy accuracy ``bench.predict(..., with_noise=True,
     seed=noise_seed)``. The noiseless mean is recorded beside it, for the regret, but never shown
-    to the optimizer. A batch is cut at the first architecture that does not fit in the budget;
+    to the optimizer; a benchmark with ``predict_sample_and_mean`` (:class:`~surrogate.Benchmark`)
+    gives both from one model pass. A batch is cut at the first architecture that does not fit in the budget;
     from then on the evaluator is :attr:`exhausted` and evaluates nothing.
 
     Parameters
@@ -104,9 +105,15 @@ class Evaluator:
             archs, time = archs[:fits], time[:fits]
             if not archs:
                 return np.zeros(0)
-        acc = _values(self.bench.predict(archs, with_noise=True, seed=self.noise_seed), len(archs),
-                      "predict(with_noise=True)")
-        mean = _values(self.bench.predict(archs, with_noise=False), len(archs), "predict")
+        both = getattr(self.bench, "predict_sample_and_mean", None)
+        if both is not None:  # one model pass for the noisy value and the mean (Benchmark)
+            acc, mean = both(archs, seed=self.noise_seed)
+            acc = _values(acc, len(archs), "predict_sample_and_mean")
+            mean = _values(mean, len(archs), "predict_sample_and_mean")
+        else:
+            acc = _values(self.bench.predict(archs, with_noise=True, seed=self.noise_seed), len(archs),
+                          "predict(with_noise=True)")
+            mean = _values(self.bench.predict(archs, with_noise=False), len(archs), "predict")
         self._archs += archs
         self._time.append(time)
         self._acc.append(acc)
