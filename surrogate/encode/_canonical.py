@@ -105,6 +105,34 @@ def canonical_cells(cells: np.ndarray) -> np.ndarray:
     m = cells.shape[0]
     op = cells[..., 0].astype(np.int32)
     src = cells[..., 1].astype(np.intp)
+    best_perm = _best_perm_at_once(op, src) if m <= _AT_ONCE else _best_perm_in_turn(op, src)
+    rows = np.arange(m)[:, None]
+    take = _TAKE[best_perm]
+    digits = _RELABEL[best_perm[:, None], src[rows, take]] * _N_OPS + op[rows, take]
+    lo, hi = _sorted_pairs(digits)
+    digits = np.stack((lo, hi), axis=2).reshape(m, 8)
+    return np.stack((digits % _N_OPS, digits // _N_OPS), axis=2).astype(np.int8)
+
+
+#: Up to this many cells the 24 orders are tried in one pass over a (cells, 24, 8) array (a single
+#: query: 10 numpy calls instead of 240); beyond it one order at a time, to bound memory.
+_AT_ONCE = 256
+_PERM_IDS = np.arange(len(_TAKE))[:, None]
+#: The new label of the node each pair (in new order) feeds, per order: (24, 8).
+_LIMIT = _RELABEL32[_PERM_IDS, NODE_OF_PAIR[_TAKE]]
+
+
+def _best_perm_at_once(op: np.ndarray, src: np.ndarray) -> np.ndarray:
+    m = op.shape[0]
+    new_src = _RELABEL32[_PERM_IDS[None], src[:, _TAKE]]  # (m, 24, 8)
+    valid = (new_src < _LIMIT[None]).all(axis=2)
+    key = _cell_key((new_src * _N_OPS + op[:, _TAKE]).reshape(m * len(_TAKE), 8)).reshape(m, len(_TAKE))
+    key[~valid] = _NO_KEY
+    return np.argmin(key, axis=1)  # the first smallest, as in _best_perm_in_turn
+
+
+def _best_perm_in_turn(op: np.ndarray, src: np.ndarray) -> np.ndarray:
+    m = op.shape[0]
     best_key = np.full(m, _NO_KEY, dtype=np.int64)
     best_perm = np.zeros(m, dtype=np.intp)
     for p, (relabel, take) in enumerate(zip(_RELABEL32, _TAKE)):
@@ -115,12 +143,7 @@ def canonical_cells(cells: np.ndarray) -> np.ndarray:
         better = key < best_key
         best_key[better] = key[better]
         best_perm[better] = p
-    rows = np.arange(m)[:, None]
-    take = _TAKE[best_perm]
-    digits = _RELABEL[best_perm[:, None], src[rows, take]] * _N_OPS + op[rows, take]
-    lo, hi = _sorted_pairs(digits)
-    digits = np.stack((lo, hi), axis=2).reshape(m, 8)
-    return np.stack((digits % _N_OPS, digits // _N_OPS), axis=2).astype(np.int8)
+    return best_perm
 
 
 def canonical_array(genotypes: Sequence[Genotype] | Genotype) -> np.ndarray:

@@ -69,3 +69,19 @@ def test_empty_batch_and_single_genotype(pool):
 def test_non_genotypes_are_refused_with_a_hint(bad):
     with pytest.raises(ValueError, match="surrogate.space.parse"):
         canonical_array(bad)
+
+
+def test_small_and_large_batches_pick_the_same_representative():
+    """Issue 12: up to _AT_ONCE cells try the 24 orders in one pass, beyond it one at a time;
+    both must choose the same order (the first smallest key), or a query's features would depend
+    on its batch size."""
+    from surrogate.encode import _canonical
+    from surrogate.space import CORNERS, sample, to_array
+
+    cells = to_array(sample(400, rng=3) + list(CORNERS.values())).reshape(-1, 8, 2)
+    op, src = cells[..., 0].astype(np.int32), cells[..., 1].astype(np.intp)
+    assert np.array_equal(_canonical._best_perm_at_once(op, src), _canonical._best_perm_in_turn(op, src))
+    whole = _canonical.canonical_cells(cells)  # > _AT_ONCE: in turn
+    assert len(cells) > _canonical._AT_ONCE
+    parts = np.concatenate([_canonical.canonical_cells(cells[i : i + 50]) for i in range(0, len(cells), 50)])
+    assert np.array_equal(whole, parts)
