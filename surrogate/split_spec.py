@@ -116,7 +116,8 @@ def _official(dataset: Dataset, directory: str) -> Parts:
 
 
 def resolve_split(
-    dataset: Dataset, spec: str = "random", seed: int = 0, *, val_fraction: float = 0.1
+    dataset: Dataset, spec: str = "random", seed: int = 0, *, val_fraction: float = 0.1,
+    train_size: int | None = None,
 ) -> tuple[Parts, dict[str, Any]]:
     """(train, val, test) row indices of ``spec`` (see the module docstring) and its description.
 
@@ -128,6 +129,9 @@ def resolve_split(
         Seeds the random parts.
     val_fraction : float, default 0.1
         Share of the non-test architectures that ``leave-out`` puts in the validation part.
+    train_size : int, optional
+        Keep a seeded subsample of this many rows of the training part (a training budget);
+        recorded as ``train_size`` so the same rows come back.
 
     Returns
     -------
@@ -157,8 +161,12 @@ def resolve_split(
                 "seed": int(seed)}
     else:
         raise ValueError(f"unknown split {spec!r}; use {SPEC_HELP}")
+    if train_size is not None:
+        if isinstance(train_size, bool) or not isinstance(train_size, (int, np.integer)) or train_size < 1:
+            raise ValueError(f"train_size must be a positive whole number, got {train_size!r}")
+        desc["train_size"] = int(train_size)
     parts = rebuild_split(dataset, desc)
-    if kind != "random":
+    if kind != "random" or train_size is not None:
         desc["sizes"] = [int(len(p)) for p in parts]
     return parts, desc
 
@@ -193,6 +201,13 @@ def rebuild_split(dataset: Dataset, description: Mapping[str, Any]) -> Parts:
             raise ValueError(f"unknown split kind {kind!r} in {dict(description)}")
     except KeyError as err:
         raise ValueError(f"split description {dict(description)} lacks {err}") from None
+    if description.get("train_size") is not None:
+        n = int(description["train_size"])
+        train = parts[0]
+        if n > len(train):
+            raise ValueError(f"train_size {n} is more than the {len(train)} rows of the training part")
+        keep = np.random.default_rng([int(description.get("seed", 0)), 1]).choice(len(train), n, replace=False)
+        parts = (np.sort(train[keep]), parts[1], parts[2])
     sizes = description.get("sizes")
     if sizes is not None and [int(len(p)) for p in parts] != list(sizes):
         raise ValueError(

@@ -58,11 +58,15 @@ def add_output_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="hide progress bars (default: shown)")
 
 
-def read_data(path: str | Path, space: str | None = None, progress: bool | None = None) -> Any:
-    """Read ``--data`` into a :class:`~surrogate.data.Dataset` (see :func:`add_data_arguments`)."""
+def read_data(path: str | Path, space: str | None = None, progress: bool | None = None,
+              rename: dict[str, str] | None = None) -> Any:
+    """Read ``--data`` into a :class:`~surrogate.data.Dataset` (see :func:`add_data_arguments`);
+    ``rename`` (``--rename OLD=NEW``) renames a table's columns before they are read."""
     from surrogate.data import Dataset, read_nb301, read_table
 
     path = Path(path)
+    if rename and (path.is_dir() or (path.suffix.lower() in (".parquet", ".pq") and path.exists() and _recorded_space(path))):
+        raise ValueError(f"--rename applies to a table's columns; {path} is a result tree or a Dataset file")
     if not path.exists():
         raise ValueError(
             f"--data {path}: no such file or directory; give a result tree directory or a "
@@ -81,7 +85,7 @@ def read_data(path: str | Path, space: str | None = None, progress: bool | None 
             raise ValueError(f"--data {path} is a Dataset of the {recorded!r} space; drop --space {space}")
         dataset = Dataset.read_parquet(path)
     else:
-        dataset, report = read_table(path, space=space or "darts", progress=progress)
+        dataset, report = read_table(path, space=space or "darts", progress=progress, rename=rename)
     if report is not None:
         logger.info("read %s: %s", path, report.summary())
     if len(dataset) == 0:
@@ -187,3 +191,14 @@ def dump_json(obj: Any) -> str:
         return v
 
     return json.dumps(clean(obj), indent=2, allow_nan=False)
+
+
+def parse_renames(items: list[str] | None) -> dict[str, str]:
+    """``["OLD=NEW", ...]`` (``--rename``) -> ``{"OLD": "NEW"}``; a ValueError naming a bad item."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        old, eq, new = item.partition("=")
+        if not eq or not old or not new:
+            raise ValueError(f"--rename takes OLD=NEW (e.g. valid_acc=val_accuracy), got {item!r}")
+        out[old] = new
+    return out

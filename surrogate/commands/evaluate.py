@@ -38,6 +38,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="rows to score: a part of the checkpoint's own split, or all rows of --data "
                         "(default: %(default)s)")
     p.add_argument("--target", help="column to score against (default: the checkpoint's target)")
+    p.add_argument("--rename", action="append", metavar="OLD=NEW",
+                   help="rename a table column before reading, as for fit (repeatable) (default: none)")
     p.add_argument("--plot", metavar="PNG",
                    help="scatter plot path (default: <out>/predicted-vs-true-<split>.png with --out, "
                         "else <checkpoint>-<split>.png beside the checkpoint)")
@@ -50,12 +52,12 @@ def run(args: argparse.Namespace) -> int:
     from surrogate.checkpoint import load_checkpoint
     from surrogate.evaluation import evaluate_checkpoint, plot_predictions, space_of
 
-    from ._common import read_data
+    from ._common import parse_renames, read_data
 
     checkpoint = Path(args.checkpoint)
     ensemble, manifest = load_checkpoint(checkpoint)
     space = args.space or space_of(manifest).name
-    dataset = read_data(args.data, space, progress=progress_on(args))
+    dataset = read_data(args.data, space, progress=progress_on(args), rename=parse_renames(args.rename))
     fidelity = (manifest.get("extra") or {}).get("fidelity")
     if isinstance(fidelity, str) and fidelity:  # fit --fidelity NAME: the same rows again (assemble records a dict)
         from surrogate.data import select_fidelity

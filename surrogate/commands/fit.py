@@ -42,6 +42,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="seeds the split and the members' seeds (default: %(default)s)")
     p.add_argument("--split", default="random",
                    help=f"train/val/test split: {SPEC_HELP}; random is 80/10/10 by architecture (default: %(default)s)")
+    p.add_argument("--rename", action="append", metavar="OLD=NEW",
+                   help="rename a table column before reading, e.g. valid_acc=val_accuracy (repeatable) (default: none)")
+    p.add_argument("--train-size", type=int, metavar="N",
+                   help="fit on a seeded subsample of N rows of the training part (recorded, so evaluate rebuilds "
+                        "it); validation and test parts stay whole (default: the whole training part)")
     p.add_argument("--fidelity", metavar="NAME",
                    help="fit on the rows of this training fidelity only (the data's 'fidelity' column; "
                         "a result tree mixing fidelities is warned about) (default: all rows)")
@@ -61,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     from surrogate.split_spec import resolve_split
     from surrogate.tune import read_params
 
-    from ._common import read_data, step_bar
+    from ._common import parse_renames, read_data, step_bar
 
     if args.members < 1:
         raise ValueError(f"--members must be at least 1, got {args.members}")
@@ -69,13 +74,14 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--seed must be non-negative, got {args.seed}")
     params = read_params(args.params, family=args.family) if args.params else {}
     show = progress_on(args)
-    dataset = read_data(args.data, args.space, progress=show)
+    dataset = read_data(args.data, args.space, progress=show, rename=parse_renames(args.rename))
     if args.fidelity:
         from surrogate.data import select_fidelity
 
         dataset = select_fidelity(dataset, args.fidelity)
-    parts, split_desc = resolve_split(dataset, args.split, seed=args.seed)
-    split = tuple(split_desc["fractions"]) if split_desc["kind"] == "random_by_architecture" else parts
+    parts, split_desc = resolve_split(dataset, args.split, seed=args.seed, train_size=args.train_size)
+    plain = split_desc["kind"] == "random_by_architecture" and args.train_size is None
+    split = tuple(split_desc["fractions"]) if plain else parts
     bar = step_bar(args.family, params) if show else None
     try:
         result = fit_surrogate(

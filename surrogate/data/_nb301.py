@@ -232,7 +232,7 @@ def read_nb301(
     from ._fidelities import check_fidelities  # the module imports Dataset, as this one does
 
     report.fidelities = check_fidelities(dataset, strict=strict, where=str(root))
-    return dataset, report
+    return dataset, report.finish()
 
 
 def make_result(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 logger = logging.getLogger("surrogate.data")
 
@@ -54,12 +55,29 @@ class ReadReport:
         """``True`` when nothing was skipped."""
         return not self.problems
 
+    #: Skipped items logged one by one; past these, :meth:`finish` logs one summary line.
+    LOGGED: ClassVar[int] = 3
+
     def skip(self, where: str, reason: str, strict: bool = False) -> None:
-        """Record (and log) a skipped item; with ``strict`` raise ``ValueError`` instead."""
+        """Record a skipped item (the first :attr:`LOGGED` are logged); with ``strict`` raise
+        ``ValueError`` instead."""
         if strict:
             raise ValueError(f"{where}: {reason} (strict=True; drop strict to skip bad items)")
         self.problems.append((str(where), reason))
-        logger.warning("skipped %s: %s", where, reason)
+        if len(self.problems) <= self.LOGGED:
+            logger.warning("skipped %s: %s", where, reason)
+
+    def finish(self) -> ReadReport:
+        """Log one line for the skipped items not logged one by one; returns the report."""
+        rest = len(self.problems) - self.LOGGED
+        if rest > 0:
+            reasons: dict[str, int] = {}
+            for _, reason in self.problems:
+                reasons[reason] = reasons.get(reason, 0) + 1
+            common = "; ".join(f"{n} x {r}" for r, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:3])
+            logger.warning("skipped %d more (%d in all; most common: %s); the report's problems list every one",
+                           rest, len(self.problems), common)
+        return self
 
     def warn(self, message: str) -> None:
         """Record (and log) something that was read but looks wrong."""

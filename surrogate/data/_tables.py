@@ -128,6 +128,8 @@ def read_table(
             records.append(_record(row, column, source, text=kind == "csv", fields=fields))
         except ValueError as err:
             report.skip(where, str(err), strict)
+    for message in _keep_unreadable_optionals(records):
+        report.warn(f"{path}: {message}")
     if kind == "csv":
         records = _typed_extras(records)
     dataset = Dataset.from_records(records, space=space)
@@ -141,7 +143,7 @@ def read_table(
         if len(dataset) and name in dataset.columns:
             for message in suspicious_targets(name, dataset.column(name)):
                 report.warn(f"{path}: {message}")
-    return dataset, report
+    return dataset, report.finish()
 
 
 def _fields_of(space: str) -> Callable[[object], tuple[str, str]]:
@@ -191,13 +193,48 @@ def _record(
     rec = {k: v for k, v in row.items() if k not in drop and k is not None}
     rec["arch"], rec["arch_hash"] = arch, arch_hash
     rec["val_accuracy"] = number(value("val_accuracy"), "val_accuracy")
-    for name in _FLOATS:
-        rec[name] = number(value(name), name, missing_ok=True)
-    for name in _INTS:
-        rec[name] = number(value(name), name, missing_ok=True, integer=True)
+    raw: dict[str, tuple[object, str]] = {}
+    for name in (*_FLOATS, *_INTS):
+        try:
+            rec[name] = number(value(name), name, missing_ok=True, integer=name in _INTS)
+        except ValueError as err:
+            # A measurement column holding another type (text, fractional parameters in millions)
+            # is no reason to drop the row: it is kept as given. A wrong value of the right type
+            # (a negative runtime) and any bad seed (it identifies the run) still drop the row.
+            if name == "seed" or not _TYPE_MISMATCH.search(str(err)):
+                raise
+            rec[name] = number(None, name, missing_ok=True, integer=name in _INTS)
+            raw[name] = (row.get(name), str(err))
+    rec[_RAW] = raw
     src = row.get("source")
     rec["source"] = src if isinstance(src, str) and src else source
     return rec
+
+
+_RAW = "__unreadable_optionals__"
+_TYPE_MISMATCH = re.compile(r"must be a number|not a usable number|must be a whole number|is not a number")
+
+
+def _keep_unreadable_optionals(records: list[dict]) -> list[str]:
+    """Optional columns (``test_accuracy``, ``params``, ...) that some row could not read as the
+    expected type: the whole column is kept as given under ``<name>_as_given`` and the standard
+    column left missing, with one warning per column. Removes the per-record bookkeeping."""
+    bad: dict[str, list[str]] = {}
+    for rec in records:
+        for name, (_, why) in rec[_RAW].items():
+            bad.setdefault(name, []).append(why)
+    messages = []
+    for name, whys in bad.items():
+        for rec in records:
+            given = rec[_RAW][name][0] if name in rec[_RAW] else rec.get(name)
+            rec[f"{name}_as_given"] = None if given is None else str(given)
+            rec[name] = number(None, name, missing_ok=True, integer=name in _INTS)
+        messages.append(f"column {name!r}: {len(whys)} of {len(records)} rows are not what {name!r} holds "
+                        f"(first: {whys[0]}); kept as given in {name + '_as_given'!r}, {name!r} left missing; "
+                        f"rename it (--rename {name}=OTHER) to keep it as an ordinary extra column")
+    for rec in records:
+        del rec[_RAW]
+    return messages
 
 
 #: A number as text: ASCII digits only (``float`` also reads '٩١' and '9_1'), or nan/inf.

@@ -201,3 +201,19 @@ def test_a_row_split_is_recorded_and_rebuilt_by_evaluate(cli, nb201_table, param
     assert sum(fit["sizes"].values()) == 243 and abs(fit["sizes"]["test"] - 0.2 * 243) <= 1
     ev = cli.json("evaluate", "--checkpoint", ckpt, "--data", nb201_table)
     assert ev["reproduces_manifest"] is True and ev["rows"] == fit["sizes"]["test"]
+
+
+def test_rename_and_a_training_budget_from_the_cli(cli, tmp_path, params_file):
+    from surrogate.space import sample
+
+    table = tmp_path / "mine.csv"
+    archs = sample(80, rng=5)
+    table.write_text("genotype,valid_acc\n" + "".join(f'"{g}",{80 + (i % 7) / 3}\n' for i, g in enumerate(archs)))
+    code, _, err = cli("fit", "--data", table, "--family", "xgb", "--members", 1, "--no-progress")
+    assert code == 1 and "val_accuracy" in err
+    ckpt = tmp_path / "budget"
+    fit = cli.json("fit", "--data", table, "--rename", "valid_acc=val_accuracy", "--family", "xgb", "--members", 2,
+                   "--params", params_file("xgb"), "--train-size", 30, "--out", ckpt)
+    assert fit["sizes"]["train"] == 30 and fit["split"]["train_size"] == 30
+    ev = cli.json("evaluate", "--checkpoint", ckpt, "--data", table, "--rename", "valid_acc=val_accuracy")
+    assert ev["reproduces_manifest"] is True

@@ -90,3 +90,17 @@ def test_any_text_is_a_split_or_a_value_error(ds, text):
     except ValueError:
         return
     _partition(parts, len(ds))
+
+
+@pytest.mark.parametrize("spec", ["random", "rows:0.6,0.2,0.2", "leave-out:source=re"])
+def test_a_training_budget_subsamples_the_training_part_only(ds, spec):
+    (train, val, test), _ = resolve_split(ds, spec, seed=3)
+    (t2, v2, s2), desc = resolve_split(ds, spec, seed=3, train_size=20)
+    assert len(t2) == 20 and set(t2) <= set(train)
+    assert np.array_equal(v2, val) and np.array_equal(s2, test)
+    again = rebuild_split(ds, json.loads(json.dumps(desc)))
+    assert np.array_equal(again[0], t2)
+    with pytest.raises(ValueError, match="more than the"):
+        resolve_split(ds, spec, seed=3, train_size=len(train) + 1)
+    with pytest.raises(ValueError, match="positive whole number"):
+        resolve_split(ds, spec, train_size=0)

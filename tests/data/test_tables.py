@@ -247,3 +247,35 @@ def test_non_ascii_digits_are_refused(tmp_path):
     reasons = [why for _, why in report.problems]
     assert "input" in reasons[0] or "Genotype" in reasons[0] or "literal" in reasons[0], reasons[0]
     assert all("not a number" in why for why in reasons[1:]), reasons
+
+
+def test_an_optional_column_of_another_type_is_kept_not_a_reason_to_drop_rows(tmp_path, caplog):
+    import logging
+
+    from surrogate.space import sample
+
+    path = tmp_path / "m.csv"
+    archs = sample(12, rng=2)
+    path.write_text("arch,val_accuracy,params\n" + "".join(f'"{g}",{80 + i},{0.5 + i / 100}\n' for i, g in enumerate(archs)))
+    with caplog.at_level(logging.WARNING, logger="surrogate.data"):
+        ds, report = read_table(path)
+    assert len(ds) == 12 and report.n_skipped == 0
+    assert ds.column("params_as_given").tolist()[:2] == [0.5, 0.51]
+    assert set(ds.column("params").tolist()) == {-1}
+    assert len([w for w in report.warnings if "'params'" in w]) == 1
+
+
+def test_many_skipped_rows_log_a_few_lines_and_one_summary(tmp_path, caplog):
+    import logging
+
+    from surrogate.space import sample
+
+    path = tmp_path / "m.csv"
+    good = "".join(f'"{g}",80\n' for g in sample(3, rng=0))
+    path.write_text("arch,val_accuracy\n" + good + '"nope",80\n' * 50)
+    with caplog.at_level(logging.WARNING, logger="surrogate.data"):
+        ds, report = read_table(path)
+    assert len(ds) == 3 and report.n_skipped == 50 and len(report.problems) == 50
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) <= 5
+    assert any("47 more (50 in all" in line for line in lines)
