@@ -18,6 +18,12 @@ from ._ops import CELLS, N_INPUTS, N_NODES, OPS
 _INPUT_PAIRS = {k: list(combinations(range(k), 2)) for k in range(N_INPUTS, N_INPUTS + N_NODES)}
 
 
+def check_count(n: object) -> None:
+    """A ValueError unless ``n`` is a non-negative int (how many architectures to draw)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"n must be a non-negative int, got {n!r}")
+
+
 def sample(n: int, rng: object = None) -> list[Genotype]:
     """``n`` architectures drawn uniformly from the space (pairs of a node ordered by input).
 
@@ -27,8 +33,7 @@ def sample(n: int, rng: object = None) -> list[Genotype]:
     >>> sample(2, rng=0) == sample(2, rng=0)
     True
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"n must be a non-negative int, got {n!r}")
+    check_count(n)
     gen = np.random.default_rng(rng)
     ops = gen.integers(0, len(OPS), size=(n, 2, 2 * N_NODES))
     choice = {k: gen.integers(0, len(p), size=(n, 2)) for k, p in _INPUT_PAIRS.items()}

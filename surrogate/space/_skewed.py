@@ -23,6 +23,7 @@ import numpy as np
 
 from ._genotype import Genotype
 from ._ops import N_INPUTS, N_NODES, OPS
+from ._sample import check_count
 
 FREE_OPS = ("skip_connect", "max_pool_3x3", "avg_pool_3x3")
 CONV_OPS = tuple(op for op in OPS if op not in FREE_OPS)
@@ -57,8 +58,7 @@ def sample_skewed(
     >>> sample_skewed(3, rng=0) == sample_skewed(3, rng=0)
     True
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"n must be a non-negative int, got {n!r}")
+    check_count(n)
     if min(beta) <= 0 or depth_range < 0:
         raise ValueError(f"beta parameters must be > 0 and depth_range >= 0, got {beta}, {depth_range}")
     gen = np.random.default_rng(rng)
