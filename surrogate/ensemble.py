@@ -348,11 +348,15 @@ class Ensemble:
         return cached[1]
 
     def predict_members(self, X: Any) -> np.ndarray:
-        """Every member's prediction, shape ``(n_members, n)``, in one pass where the family
-        stacks its members (the GIN); inputs are converted and checked once."""
+        """Every member's prediction, shape ``(n_members, n)``; inputs are converted once.
+
+        Inputs meant for a stacked model (the GIN's ``DenseGraphs``, what queries pass) run every
+        member in one pass; any other input runs each member's own model, the reference path
+        that fitting and ``evaluate`` use, so recorded metrics reproduce bit for bit.
+        """
         self._check_fitted()
         X = self.model_class.prepare(X, "X")
-        stacked = self._stacked()
+        stacked = self._stacked() if getattr(X, "stackable", False) else None
         if stacked is not None:
             for m in self.members_:
                 m._check_compatible(X, "X")

@@ -61,8 +61,11 @@ class DenseGraphs:
     """Graphs as dense arrays: ``x (B, N, F)``, count adjacency ``adj (B, N, N)`` and an optional
     node ``mask (B, N)`` (``None``: every graph has all ``N`` nodes). numpy or torch, float32.
 
-    What :func:`surrogate.encode.dense_graphs` gives, wrapped so a GIN's ``prepare`` knows it.
+    What :func:`surrogate.encode.dense_graphs` gives, wrapped so a GIN's ``prepare`` knows it;
+    an ensemble predicts it with every member stacked in one pass.
     """
+
+    stackable = True
 
     def __init__(self, x: Any, adj: Any, mask: Any = None) -> None:
         self.x = torch.as_tensor(x, dtype=torch.float32)

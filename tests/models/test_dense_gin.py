@@ -96,9 +96,9 @@ def test_the_ensemble_predicts_all_members_in_one_dense_pass():
         from_batch = ensemble.predict_members(graph_batch(archs))
     finally:
         DenseGINStack.forward = real
-    assert calls and max(calls) <= 128, "in chunks, every member at once"
+    assert calls and max(calls) <= 128 and sum(calls) == len(archs), "dense input: one stacked pass per chunk"
     np.testing.assert_allclose(dense, ref, rtol=0, atol=1e-4)
-    assert np.array_equal(from_batch, dense)
+    assert np.array_equal(from_batch, ref), "other input: each member's own network (fit and evaluate use it)"
     member = ensemble.members_[0].predict(DenseGraphs(*encode_dense(archs)))
     np.testing.assert_allclose(member, ref[0], rtol=0, atol=1e-4)
 
