@@ -205,7 +205,13 @@ class Benchmark:
         if space.name != "darts":
             from .fit import encode
 
-            return encode(space, batch.genotypes[start:stop], kind)
+            X = encode(space, batch.genotypes[start:stop], kind)
+            if kind == "graphs" and getattr(X, "edge_attr", None) is None:  # the GIN's dense query path
+                from .models import GraphSet
+                from .models._dense_gin import DenseGraphs, dense_graphs
+
+                X = DenseGraphs(*dense_graphs(GraphSet.from_data(X)))
+            return X
         arr = batch.canonical[start:stop]
         if kind == "matrix":
             from .encode import features_from_canonical
