@@ -42,6 +42,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-root", help="folder with Fashion-MNIST IDX files")
     p.add_argument("--summarise-only", action="store_true", help="do not train; summarise what is on disk")
     p.add_argument("--plot", metavar="PNG", help="write the frontier: ICC (90%% CI) and Spearman(val, params) against CPU-seconds per evaluation")
+    p.add_argument("--markdown", action="store_true", help="print the tables as Markdown (for the data card)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -73,6 +74,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
+    if args.markdown:
+        print(_markdown(rows))
+        return 0
     print(f"{'fidelity':<20}{'evals':>6}{'archs':>6}{'ICC':>6}{'90% CI':>14}{'seed sd':>8}{'arch sd':>8}"
           f"{'rho(p)':>7}{'mean':>7}{'s/eval':>7}{'k@0.8':>6}")
     for k, v in rows.items():
@@ -89,6 +93,27 @@ def run(args: argparse.Namespace) -> int:
                "best available": "no candidate reaches the bar; highest ICC"}[pick["design"]]
     print(f"pick: {pick['pick']} ({verdict})")
     return 0
+
+
+def _markdown(rows: dict) -> str:
+    """The candidates table and the corner-cell table in Markdown."""
+    lines = ["| fidelity | evals | archs | ICC (90% CI) | seed std | arch std | Spearman(val, params) | mean val | CPU-s/eval | seeds for 0.8 |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for k, v in rows.items():
+        lo, hi = v["icc_90ci"]
+        lines.append(f"| {k} | {v['evaluations']} | {v['architectures']} | {v['icc']:.2f} ({lo:.2f}-{hi:.2f}) | "
+                     f"{v['seed_std']:.2f} | {v['arch_std']:.2f} | {v['spearman_val_params']:.2f} | "
+                     f"{v['mean_val_accuracy']:.2f} | {v['cpu_seconds_per_eval']:.0f} | {v['seeds_for_reliability_0.8'] or '> 10'} |")
+    names = sorted({c for v in rows.values() for c in v["corners"]})
+    if names:
+        lines += ["", "| corner cell | " + " | ".join(rows) + " |", "|---|" + "---|" * len(rows)]
+        for c in names:
+            cells = []
+            for v in rows.values():
+                r = v["corners"].get(c)
+                cells.append(f"{r['mean_val_accuracy']:.2f} (beats {100 * r['beats_share_of_uniform']:.0f}%)" if r else "-")
+            lines.append(f"| {c} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def _plot_frontier(rows: dict, path: str, min_icc: float, min_spearman: float) -> None:

@@ -97,3 +97,7 @@ def test_pilot_command_ranks_corners_and_draws_the_frontier(tmp_path, idx_root):
     assert set(row["corners"]) == set(CORNERS)
     assert result["pick"] == "tiny" and (tmp_path / "f.png").stat().st_size > 1000
     assert json.loads((out / "pilot.json").read_text()) == result
+    md = subprocess.run([sys.executable, "-m", "surrogate.cli", "pilot", "--fidelities", "tiny", "--out", str(out),
+                         "--summarise-only", "--markdown"], capture_output=True, text=True, check=True).stdout
+    assert md.splitlines()[2].startswith(f"| tiny | {row['evaluations']} | 3 | {row['icc']:.2f} (")
+    assert sum(line.startswith("| darts_v") for line in md.splitlines()) == 2
