@@ -6,7 +6,7 @@ import torch
 
 from surrogate.encode import graph_batch
 from surrogate.models import GraphSet
-from surrogate.models._dense_gin import DenseGINStack, dense_graphs
+from surrogate.models._dense_gin import CHUNK, DenseGINStack, dense_graphs
 from surrogate.models.gin import GINModel
 from surrogate.space import CORNERS, sample
 
@@ -73,7 +73,7 @@ def test_an_architecture_predicts_the_same_bits_alone_and_in_any_batch():
     stack = DenseGINStack.from_models(_shipped_ensemble().members_)
     archs = sample(300, rng=2)
     graphs = DenseGraphs(*encode_dense(archs))
-    batch = stack.predict(graphs)  # chunks of 128: the last one holds 44 graphs
+    batch = stack.predict(graphs)  # in chunks of CHUNK, the last one partly filled
     for chunk in (1, 3, 7, 300):
         assert np.array_equal(stack.predict(graphs, chunk=chunk), batch), chunk
     alone = np.concatenate([stack.predict(DenseGraphs(*encode_dense([a]))) for a in archs[:20]], axis=1)
@@ -96,7 +96,7 @@ def test_the_ensemble_predicts_all_members_in_one_dense_pass():
         from_batch = ensemble.predict_members(graph_batch(archs))
     finally:
         DenseGINStack.forward = real
-    assert calls and max(calls) <= 128 and sum(calls) == len(archs), "dense input: one stacked pass per chunk"
+    assert calls and max(calls) <= CHUNK and sum(calls) == len(archs), "dense input: one stacked pass per chunk"
     np.testing.assert_allclose(dense, ref, rtol=0, atol=1e-4)
     assert np.array_equal(from_batch, ref), "other input: each member's own network (fit and evaluate use it)"
     member = ensemble.members_[0].predict(DenseGraphs(*encode_dense(archs)))
