@@ -41,3 +41,9 @@ def bench_dir(tmp_path_factory):
         progress=False,
     )
     return out
+
+
+@pytest.fixture(name="synthetic_dataset")
+def _synthetic_dataset_fixture():
+    """:func:`synthetic_dataset` for tests (a fixture: ``from conftest import`` breaks under xdist)."""
+    return synthetic_dataset

@@ -244,10 +244,8 @@ def _with_times(ds, times):
     return Dataset.from_arrow(table, space=ds.space)
 
 
-def test_noise_that_cannot_be_measured_is_an_error_when_building(tmp_path):
+def test_noise_that_cannot_be_measured_is_an_error_when_building(tmp_path, synthetic_dataset):
     """Before: train_time seed_std NaN in benchmark.json, NaN from every noisy runtime query."""
-    from conftest import synthetic_dataset
-
     from surrogate.assemble import assemble_benchmark, pooled_seed_std
 
     ds = synthetic_dataset(40)
