@@ -18,6 +18,7 @@ run: $(VENV)/.installed
 	$(VENV)/bin/surrogate demo
 
 test: $(VENV)/.installed
+	$(VENV)/bin/ruff check surrogate tests bench scripts
 	$(PY) -m pytest -q -n 2
 
 bench: $(VENV)/.installed

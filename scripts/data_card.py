@@ -20,7 +20,6 @@ def main() -> int:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
     from build_default import load_shipped
 
     from surrogate.generate import icc1, icc1_bootstrap

@@ -111,7 +111,7 @@ def _check_checkpoint(directory: Path, field: str, entry: dict, bad: Any) -> Non
 def _check_noise(noise: dict, target: str, entries: list[dict], bad: Any) -> None:
     field = f"noise[{target!r}]"
     if not isinstance(noise.get(target), dict) or "seed_std" not in noise[target]:
-        raise bad(f"{field}.seed_std", f"is missing; every target in default needs its seed noise")
+        raise bad(f"{field}.seed_std", "is missing; every target in default needs its seed noise")
     sd = noise[target]["seed_std"]
     if not _number(sd) or sd < 0:
         raise bad(f"{field}.seed_std", f"is {sd!r}; it must be a finite number >= 0")

@@ -12,6 +12,7 @@ from the official NAS-Bench-301 result tree (:func:`read_nb301`, which also read
 
 from ._checks import suspicious_targets
 from ._dataset import MISSING, REQUIRED, SCHEMA, Dataset
+from ._fidelities import check_fidelities, fidelity_counts, fidelity_labels, select_fidelity
 from ._nb301 import (
     CONFIG_KEY,
     OPTIMIZERS,
@@ -23,7 +24,6 @@ from ._nb301 import (
     result_files,
     write_result,
 )
-from ._fidelities import check_fidelities, fidelity_counts, fidelity_labels, select_fidelity
 from ._report import ReadReport
 from ._splits import SPLIT_NAMES, official_split, random_split, read_split_dir, split_by_column, trailing_key
 from ._tables import ARCH_COLUMNS, read_table

@@ -19,7 +19,7 @@ from types import MappingProxyType
 
 from ._canonical import canonical_array
 from ._dense import dense_graphs, dense_graphs_from_canonical
-from ._features import features, feature_names, features_from_canonical
+from ._features import feature_names, features, features_from_canonical
 from ._graph import GRAPH_NODE_FEATURES, graph, graph_batch
 
 #: The version of each encoding (read-only; ``dict(ENCODER_VERSION)`` for JSON). Bump one when

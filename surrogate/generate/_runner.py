@@ -29,9 +29,9 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from ._fidelity import Fidelity
 from surrogate.data import write_result
 
+from ._fidelity import Fidelity
 from ._locks import JobLocks
 from ._results import Job, inventory, pending, same_fidelity
 

@@ -13,8 +13,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ._base import BaseModel, Callback, check_number
-from ._ubjson import check_ubjson
 from ._threads import current_threads
+from ._ubjson import check_ubjson
 
 __all__ = ["XGBoostModel"]
 

@@ -7,7 +7,7 @@ import pytest
 import surrogate
 from surrogate.benchmark import BenchmarkError
 from surrogate.cost import network_cost
-from surrogate.space import InvalidArchitectureError, Genotype, canonical, parse, sample
+from surrogate.space import Genotype, InvalidArchitectureError, canonical, parse, sample
 
 
 @pytest.fixture()

@@ -13,7 +13,6 @@ from surrogate.data import REQUIRED, Dataset
 from surrogate.space import Genotype, arch_hash, canonical, canonical_string, sample
 
 
-
 def small(n=6, seed=0, seeds_per_arch=1):
     rng = np.random.default_rng(seed)
     records = []

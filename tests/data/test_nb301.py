@@ -8,13 +8,12 @@ import math
 
 import numpy as np
 import pytest
-from nb301_fixtures import NORMAL, NORMAL_RELABELLED, REDUCE, official_result, write_json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from nb301_fixtures import NORMAL, NORMAL_RELABELLED, REDUCE, official_result, write_json
 
 from surrogate.data import make_result, parse_result, read_nb301, read_result, write_result
 from surrogate.space import Genotype, arch_hash, canonical_string, sample
-
 
 
 def test_reads_every_file_with_its_values(make_tree):

@@ -5,7 +5,12 @@ import numpy as np
 import pytest
 
 from surrogate.encode import (
-    canonical_array, dense_graphs, dense_graphs_from_canonical, features, features_from_canonical, graph_batch,
+    canonical_array,
+    dense_graphs,
+    dense_graphs_from_canonical,
+    features,
+    features_from_canonical,
+    graph_batch,
 )
 from surrogate.space import CORNERS, sample
 

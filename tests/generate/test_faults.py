@@ -3,7 +3,6 @@
 import dataclasses
 import json
 import logging
-import os
 import signal
 import subprocess
 import sys

@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 from surrogate.generate import load_fashion_mnist, read_idx
 
 
-
 def test_read_idx_round_trip(tmp_path, write_idx):
     a = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
     write_idx(tmp_path / "a.gz", a)

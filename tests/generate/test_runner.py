@@ -4,15 +4,18 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-import numpy as np
 import pytest
 
-from surrogate.generate import (
-    Job, load_fidelity, pending, plan_jobs, run_jobs, uniform_archs,
-)
 from surrogate.data import read_nb301
+from surrogate.generate import (
+    Job,
+    load_fidelity,
+    pending,
+    plan_jobs,
+    run_jobs,
+    uniform_archs,
+)
 
 
 def test_plan_is_prefix_stable():
