@@ -48,7 +48,8 @@ def same_fidelity(recorded: object, fidelity: Fidelity) -> bool:
     return all(key in mine and mine[key] == value for key, value in recorded.items())
 
 
-def _recorded_fidelity(path: Path) -> object:
+def recorded_fidelity(path: Path) -> object:
+    """The ``fidelity`` object a result file records (``None`` when unreadable)."""
     try:
         return json.loads(path.read_text(encoding="utf-8")).get("fidelity")
     except (OSError, ValueError, AttributeError):
@@ -76,7 +77,7 @@ def inventory(out: Path, fidelity: Fidelity) -> Inventory:
     if out.exists():
         for p in out.glob("*/results_*.json"):
             key = p.stem[len("results_") :]
-            recorded = _recorded_fidelity(p)
+            recorded = recorded_fidelity(p)
             if same_fidelity(recorded, fidelity):
                 done.add(key)
             else:

@@ -33,7 +33,7 @@ from surrogate.data import write_result
 
 from ._fidelity import Fidelity
 from ._locks import JobLocks
-from ._results import Job, inventory, pending, same_fidelity
+from ._results import Job, inventory, pending, recorded_fidelity, same_fidelity
 
 log = logging.getLogger(__name__)
 
@@ -66,21 +66,24 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _init_worker(fidelity: Fidelity, data_root: str | None, threads: int, device: str, parent: int | None = None) -> None:
+    """A pool (or Ray) worker: leaves Ctrl-C to the driver, dies with it, loads the images."""
     import signal
-
-    import torch
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
     if parent is not None:
         _die_with_parent(parent)
+    _load_state(fidelity, data_root, threads, device)
+
+
+def _load_state(fidelity: Fidelity, data_root: str | None, threads: int, device: str) -> None:
+    """Load and prepare the images once for this process (the one-worker path trains here)."""
+    import torch
 
     from ._images import load_fashion_mnist
     from ._train import prepare_tensors
 
     torch.set_num_threads(threads)
-    _STATE["fidelity"] = fidelity
-    _STATE["device"] = device
-    _STATE["data"] = prepare_tensors(load_fashion_mnist(data_root), fidelity)
+    _STATE.update(fidelity=fidelity, device=device, data=prepare_tensors(load_fashion_mnist(data_root), fidelity))
 
 
 def _run_job(job: Job) -> tuple[Job, dict | None, str | None]:
@@ -205,7 +208,7 @@ def run_jobs(
         file, and its lock taken."""
         path = job.path(out)
         if path.exists():
-            if not same_fidelity(_recorded(path), fidelity):
+            if not same_fidelity(recorded_fidelity(path), fidelity):
                 summary.conflicts += 1
             else:
                 summary.skipped += 1
@@ -250,7 +253,7 @@ def run_jobs(
             claimed = [job for job in todo if claim(job)]
             _run_ray(claimed, out, fidelity, workers, threads, data_root, device, ray_address, record, before_deadline)
         elif workers == 1:
-            _init_worker_here(fidelity, data_root, threads, device)
+            _load_state(fidelity, data_root, threads, device)
             for job in todo:
                 if not before_deadline():
                     break
@@ -263,26 +266,6 @@ def run_jobs(
         bar.close()
         summary.seconds = time.perf_counter() - t0
     return summary
-
-
-def _recorded(path: Path) -> object:
-    import json
-
-    try:
-        return json.loads(path.read_text(encoding="utf-8")).get("fidelity")
-    except (OSError, ValueError, AttributeError):
-        return None
-
-
-def _init_worker_here(fidelity: Fidelity, data_root: str | None, threads: int, device: str) -> None:
-    """The one-worker path trains in this process (no signal or parent handling needed)."""
-    import torch
-
-    from ._images import load_fashion_mnist
-    from ._train import prepare_tensors
-
-    torch.set_num_threads(threads)
-    _STATE.update(fidelity=fidelity, device=device, data=prepare_tensors(load_fashion_mnist(data_root), fidelity))
 
 
 def _run_pool(todo, fidelity, workers, threads, data_root, device, claim, record, before_deadline) -> None:
