@@ -5,7 +5,8 @@ Two detectors, each calibrated to flag 1% of held-out architectures drawn like t
 
 - ``std``: the benchmark's ensemble standard deviation above its threshold (what ``query`` flags);
 - ``knn``: the mean distance to the ``k`` nearest training architectures in the tree feature space
-  (:func:`surrogate.encode.features`, standardised on the training rows).
+  (:func:`surrogate.encode.features`, standardised on the training rows;
+  :class:`surrogate.novelty.NearestNeighbours`).
 
 Reported: the share flagged among fresh uniform samples (should stay near 1%), skewed samples
 (:func:`surrogate.space.sample_skewed`), the skewed samples with 6 or more parameter-free normal
@@ -37,27 +38,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print JSON")
     args = p.parse_args(argv)
 
-    from sklearn.neighbors import NearestNeighbors
-
     import surrogate
     from surrogate.data import Dataset
     from surrogate.encode import features
+    from surrogate.novelty import NearestNeighbours
     from surrogate.space import CORNERS, DEGENERATE, sample, sample_skewed
     from surrogate.space._skewed import FREE_OPS
 
     bench = surrogate.load(args.benchmark)
     train = Dataset.read_parquet(args.data).genotypes()
-    xt = features(train)
-    mu, sd = xt.mean(0), xt.std(0) + 1e-6
-    nn = NearestNeighbors(n_neighbors=args.k).fit((xt - mu) / sd)
+    calib = sample(args.n, rng=[args.seed, 1])
+    knn = NearestNeighbours.fit(features(train), features(calib), k=args.k)
 
     def knn_score(archs: list) -> np.ndarray:
-        return nn.kneighbors((features(archs) - mu) / sd)[0].mean(1)
+        return knn.score(features(archs))
 
     def std_score(archs: list) -> np.ndarray:
         return np.asarray(bench.query(archs, seed=0).std, dtype=float)
 
-    calib = sample(args.n, rng=[args.seed, 1])
     groups = {
         "uniform (fresh)": sample(args.n, rng=[args.seed, 2]),
         "skewed": sample_skewed(args.n, rng=[args.seed, 3]),
