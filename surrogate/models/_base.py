@@ -65,6 +65,9 @@ class BaseModel:
     input_keys: ClassVar[tuple[str, ...]] = ("n_features_in_",)
     #: Python packages whose versions a checkpoint records for this family.
     libraries: ClassVar[tuple[str, ...]] = ()
+    #: Whether tuning may prune a trial on the per-step validation losses ``fit``'s callback
+    #: reports (worth it for long fits; a fast family's trial simply runs to the end).
+    prunable: ClassVar[bool] = False
 
     # -- parameters ---------------------------------------------------------------------------
 

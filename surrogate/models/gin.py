@@ -169,6 +169,7 @@ class GINModel(BaseModel):
     input_kind: ClassVar[str] = "graphs"
     input_keys: ClassVar[tuple[str, ...]] = ("node_dim_", "edge_dim_")
     libraries: ClassVar[tuple[str, ...]] = ("torch", "torch_geometric", "safetensors")
+    prunable: ClassVar[bool] = True
 
     def __init__(
         self,
