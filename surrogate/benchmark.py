@@ -28,10 +28,9 @@ from typing import Any
 import numpy as np
 
 from .benchmark_spec import BENCHMARK_FILE, BenchmarkError, check_spec
-from .cost import network_cost
 from .models._threads import query_threads
-from .noise import check_seed, keys_from_canonical, standard_normal
-from .space import Genotype, parse, to_array
+from .noise import check_seed, standard_normal
+from .spaces import Space, get_space
 
 __all__ = ["BENCHMARK_FILE", "DEFAULT_PATH", "FORMAT_VERSION", "Benchmark", "BenchmarkError", "QueryResult", "load"]
 
@@ -64,8 +63,9 @@ class QueryResult:
     mean : validation accuracy (%) predicted by the ensemble mean
     std : calibrated ensemble standard deviation (uncertainty about ``mean``)
     sample : one noisy draw, as if trained once more (seed ``seed`` when given)
-    runtime : predicted training time (s) at the benchmark's fidelity
-    params, flops : exact parameter count and multiply-accumulates of the network
+    runtime : predicted training time (s) at the benchmark's fidelity (NaN: no runtime model)
+    params, flops : exact parameter count and multiply-accumulates of the network (None: the
+        benchmark has no cost model, see :attr:`Benchmark.has_cost`)
     ood : whether the ensemble disagrees more than on 99% of its test split
     """
 
@@ -85,31 +85,14 @@ class QueryResult:
 
 
 class _Batch:
-    """One query's architectures, with what every model and the noise need computed once: the
-    integer array (also for the cost tables) and the canonical form (the encoders, the noise keys)."""
+    """One query's architectures in the space's batch form (what the encoders, the noise keys and
+    the cost tables share is computed once), and whether one architecture was given."""
 
-    def __init__(self, genotypes: list[Genotype], single: bool) -> None:
-        self.genotypes, self.single = genotypes, single
-        self._raw: np.ndarray | None = None
-        self._canonical: np.ndarray | None = None
+    def __init__(self, archs: Any, single: bool) -> None:
+        self.archs, self.single = archs, single
 
     def __len__(self) -> int:
-        return len(self.genotypes)
-
-    @property
-    def raw(self) -> np.ndarray:
-        if self._raw is None:
-            self._raw = to_array(self.genotypes)
-        return self._raw
-
-    @property
-    def canonical(self) -> np.ndarray:
-        if self._canonical is None:
-            from .encode._canonical import canonical_cells
-
-            n = len(self.genotypes)
-            self._canonical = canonical_cells(self.raw.reshape(n * 2, 8, 2)).reshape(n, 2, 8, 2)
-        return self._canonical
+        return len(self.archs)
 
 
 class Benchmark:
@@ -138,7 +121,7 @@ class Benchmark:
         if not spec_path.is_file():
             raise BenchmarkError(
                 f"{self.path} is not a benchmark directory (no {BENCHMARK_FILE}); build one with "
-                "scripts/build_default.py or surrogate.assemble.assemble_benchmark"
+                "`surrogate assemble` from fit checkpoints (or surrogate.assemble)"
             )
         try:
             spec = json.loads(spec_path.read_text())
@@ -155,6 +138,7 @@ class Benchmark:
         self.spec = check_spec(spec, self.path)
         self._rng = np.random.default_rng(rng)
         self._loaded: dict[str, tuple[Any, dict, Any]] = {}
+        self._space: Space | None = None
 
     def __repr__(self) -> str:
         return f"Benchmark({str(self.path)!r}, models={sorted(self.spec['models'])})"
@@ -179,48 +163,81 @@ class Benchmark:
         if name not in self.spec["models"]:
             raise ValueError(f"unknown model {name!r}; this benchmark has {sorted(self.spec['models'])}")
         if name not in self._loaded:
-            from .checkpoint import load_checkpoint
-            from .space.registry import get_space
+            from .checkpoint import load_fitted
 
-            ensemble, manifest = load_checkpoint(self.path / self.spec["models"][name]["dir"])
-            enc = manifest.get("encoder") or {}
-            space = get_space(enc.get("space", "darts"))
-            if enc.get("state"):
-                space.load_state_dict(enc["state"])
-            self._loaded[name] = (ensemble, manifest, space)
+            fitted = load_fitted(self.path / self.spec["models"][name]["dir"])
+            if fitted.space.name != self.space_name:
+                raise BenchmarkError(
+                    f"{self.path / BENCHMARK_FILE}: model {name!r} encodes the {fitted.space.name!r} space but the "
+                    f"benchmark is a {self.space_name!r} one; rebuild it (surrogate assemble)"
+                )
+            self._loaded[name] = tuple(fitted)
         return self._loaded[name]
+
+    @property
+    def space_name(self) -> str:
+        """The name of the benchmark's search space (``benchmark.json["space"]``, default darts)."""
+        return str(self.spec.get("space") or "darts")
+
+    @property
+    def space(self) -> Space:
+        """The benchmark's search space (:class:`surrogate.spaces.Space`): what :meth:`predict`
+        parses and what NAS optimizers sample from, with the encoder and search state of the
+        default accuracy model's checkpoint (a generic space's label vocabulary and shapes)."""
+        if self._space is None:
+            from .checkpoint import CheckpointError, read_manifest, space_of
+
+            entry = self.spec["models"][self.default_model("val_accuracy")]
+            folder = self.path / entry["dir"]
+            try:
+                space = space_of(read_manifest(folder), where=folder)
+            except CheckpointError as err:
+                raise BenchmarkError(f"{self.path / BENCHMARK_FILE}: {err}") from None
+            if space.name != self.space_name:
+                raise BenchmarkError(
+                    f"{self.path / BENCHMARK_FILE}: space is {self.space_name!r} but {entry['dir']} encodes "
+                    f"{space.name!r} architectures; rebuild the benchmark (surrogate assemble)"
+                )
+            self._space = space
+        return self._space
+
+    @property
+    def has_runtime(self) -> bool:
+        """Whether the benchmark predicts training time (it has a ``train_time`` model)."""
+        return "train_time" in self.spec["default"]
+
+    @property
+    def has_cost(self) -> bool:
+        """Whether :meth:`cost` (and ``query``'s params and FLOPs) can answer: the space has a cost
+        model and the benchmark holds its tables."""
+        return self.spec.get("cost_tables") is not None and get_space(self.space_name).has_cost
 
     # -- the API ------------------------------------------------------------------------------
 
-    @staticmethod
-    def _parse(archs: Any) -> _Batch:
+    def _parse(self, archs: Any) -> _Batch:
         """The parsed batch (``.single``: one architecture was given)."""
-        parsed = parse(archs)
-        if isinstance(parsed, Genotype):
-            return _Batch([parsed], True)
-        return _Batch(list(parsed), False)
+        space = get_space(self.space_name) if self._space is None else self._space  # parsing needs no state
+        parsed, single = space.parse_batch(archs)
+        return _Batch(space.batch(parsed), single)
 
-    def _encode(self, space: Any, kind: str, batch: _Batch, start: int, stop: int) -> Any:
-        if space.name != "darts":
-            from .fit import encode
+    @staticmethod
+    def _encode(space: Space, kind: str, batch: _Batch, start: int, stop: int) -> Any:
+        chunk = batch.archs[start:stop]
+        if kind == "matrix":
+            return space.features(chunk)
+        if kind == "graphs":  # the GIN's dense query path
+            from .models._dense_gin import DenseGraphs
 
-            X = encode(space, batch.genotypes[start:stop], kind)
-            if kind == "graphs" and getattr(X, "edge_attr", None) is None:  # the GIN's dense query path
+            dense = space.dense_graphs(chunk)
+            if dense is not None:
+                return DenseGraphs(*dense)
+            X = space.graph_batch(chunk)
+            if getattr(X, "edge_attr", None) is None:
                 from .models import GraphSet
-                from .models._dense_gin import DenseGraphs, dense_graphs
+                from .models._dense_gin import dense_graphs
 
                 X = DenseGraphs(*dense_graphs(GraphSet.from_data(X)))
             return X
-        arr = batch.canonical[start:stop]
-        if kind == "matrix":
-            from .encode import features_from_canonical
-
-            return features_from_canonical(arr)
-        if kind == "graphs":
-            from .encode import dense_graphs_from_canonical
-            from .models._dense_gin import DenseGraphs
-
-            return DenseGraphs(*dense_graphs_from_canonical(arr))
         raise ValueError(f"unknown model input kind {kind!r}")
 
     def _mean_std(self, batch: _Batch, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -238,9 +255,20 @@ class Benchmark:
         sd = float(self.spec["noise"][target]["seed_std"])
         if seed is None:
             z = self._rng.standard_normal(len(batch))
-        else:  # arch_keys of the batch, from the canonical form it already has
-            z = standard_normal(keys_from_canonical(batch.canonical), seed)
+        else:  # the space's keys of the batch (DARTS: from the canonical form it already has)
+            z = standard_normal(self._space_for_keys().noise_keys(batch.archs), seed)
         return sd * z
+
+    def _space_for_keys(self) -> Space:
+        return get_space(self.space_name) if self._space is None else self._space  # keys need no state
+
+    def _cost(self, batch: _Batch) -> tuple[np.ndarray, np.ndarray]:
+        if not self.has_cost:
+            raise BenchmarkError(
+                f"{self.path / BENCHMARK_FILE}: this {self.space_name!r} benchmark has no cost model (parameter "
+                "counts and FLOPs need a space with one, DARTS, and cost_tables in benchmark.json)"
+            )
+        return self._space_for_keys().cost(batch.archs, self.spec["cost_tables"])
 
     @staticmethod
     def _out(values: np.ndarray, single: bool) -> Any:
@@ -258,7 +286,8 @@ class Benchmark:
 
         Parameters
         ----------
-        archs : one architecture or a list, in any form :func:`surrogate.space.parse` accepts
+        archs : one architecture or a list, in any form the benchmark's space parses
+            (:attr:`space`; DARTS: :func:`surrogate.space.parse`)
         with_noise : bool, default False
             Add seed noise of the measured size: like one more training run.
         seed : int, optional
@@ -313,7 +342,7 @@ class Benchmark:
     def cost(self, archs: Any) -> tuple[Any, Any]:
         """Exact (params, FLOPs) of the networks at the benchmark's fidelity."""
         batch = self._parse(archs)
-        params, flops = network_cost(batch.raw, self.spec["cost_tables"])
+        params, flops = self._cost(batch)
         return self._out(params, batch.single), self._out(flops, batch.single)
 
     def query(self, archs: Any, seed: int | None = None, model: str | None = None) -> QueryResult:
@@ -323,13 +352,19 @@ class Benchmark:
         name = model or self.default_model("val_accuracy")
         mean, std = self._mean_std(batch, name)
         sample = mean + self._noise(batch, "val_accuracy", seed)
-        runtime, _ = self._mean_std(batch, self.default_model("train_time"))
-        params, flops = network_cost(batch.raw, self.spec["cost_tables"])
+        n = len(batch)
+        if self.has_runtime:
+            runtime, _ = self._mean_std(batch, self.default_model("train_time"))
+            runtime = np.maximum(runtime, 0.0)
+        else:
+            runtime = np.full(n, np.nan)
+        params, flops = self._cost(batch) if self.has_cost else (None, None)
         ood = std > float(self.spec["models"][name]["ood_std_threshold"])
         if batch.single:
-            return QueryResult(float(mean[0]), float(std[0]), float(sample[0]), float(max(runtime[0], 0.0)),
-                               int(params[0]), int(flops[0]), bool(ood[0]))
-        return QueryResult(mean, std, sample, np.maximum(runtime, 0.0), params, flops, ood)
+            return QueryResult(float(mean[0]), float(std[0]), float(sample[0]), float(runtime[0]),
+                               None if params is None else int(params[0]),
+                               None if flops is None else int(flops[0]), bool(ood[0]))
+        return QueryResult(mean, std, sample, runtime, params, flops, ood)
 
 
 def load(path: str | Path | None = None, rng: Any = None, threads: int | None = None) -> Benchmark:

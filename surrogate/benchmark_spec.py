@@ -1,10 +1,12 @@
 """``benchmark.json``: what a benchmark directory holds, and the checks loading (and building) runs.
 
-The file maps model names to checkpoint folders (``models``), each target to the model that
-answers it (``default``), each target to its measured seed noise (``noise``), and holds the
-network-cost tables (``cost_tables``). :func:`check_spec` refuses, with one
-:class:`BenchmarkError` naming the field:
+The file names its search space (``space``, default ``"darts"``), maps model names to checkpoint
+folders (``models``), each target to the model that answers it (``default``), each target to its
+measured seed noise (``noise``), and holds the network-cost tables (``cost_tables``; ``null``
+for a space without a cost model). :func:`check_spec` refuses, with one :class:`BenchmarkError`
+naming the field:
 
+- an unknown ``space``, or a checkpoint that encodes another space;
 - a missing key (``models``, ``default``, ``noise``, ``cost_tables`` or one of an entry's);
 - a model folder that is not a plain relative path inside the benchmark directory (``..``,
   absolute paths and symlinks out are refused);
@@ -27,6 +29,8 @@ import hashlib
 import math
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+from .spaces import SPACES
 
 __all__ = ["BENCHMARK_FILE", "BenchmarkError", "check_spec"]
 
@@ -59,8 +63,13 @@ def check_spec(spec: Any, directory: Path) -> dict[str, Any]:
     for key in _SECTIONS:
         if key not in spec:
             raise bad(key, "is missing; the file is incomplete (rebuild it with surrogate.assemble)")
+        if key == "cost_tables" and spec[key] is None:
+            continue  # a space without a cost model
         if not isinstance(spec[key], dict) or (key == "models" and not spec[key]):
             raise bad(key, f"must be a non-empty JSON object, got {spec[key]!r:.60}")
+    space = spec.get("space", "darts")
+    if space not in SPACES:
+        raise bad("space", f"is {space!r}; this package knows {list(SPACES)} (a newer surrogate may know more)")
     targets: dict[str, list[dict]] = {}
     for name, entry in spec["models"].items():
         field = f"models[{name!r}]"
@@ -72,7 +81,7 @@ def check_spec(spec: Any, directory: Path) -> dict[str, Any]:
         threshold = entry["ood_std_threshold"]
         if not _number(threshold) or threshold < 0:
             raise bad(f"{field}.ood_std_threshold", f"is {threshold!r}; it must be a finite number >= 0")
-        _check_checkpoint(directory, field, entry, bad)
+        _check_checkpoint(directory, field, entry, bad, space)
         targets.setdefault(entry["target"], []).append(entry)
     for target, name in spec["default"].items():
         if name not in spec["models"] or spec["models"][name]["target"] != target:
@@ -82,7 +91,7 @@ def check_spec(spec: Any, directory: Path) -> dict[str, Any]:
     return spec
 
 
-def _check_checkpoint(directory: Path, field: str, entry: dict, bad: Any) -> None:
+def _check_checkpoint(directory: Path, field: str, entry: dict, bad: Any, space: str = "darts") -> None:
     from .checkpoint import MANIFEST, CheckpointError, read_manifest
 
     rel = entry["dir"]
@@ -101,6 +110,9 @@ def _check_checkpoint(directory: Path, field: str, entry: dict, bad: Any) -> Non
         manifest = read_manifest(folder)
     except CheckpointError as err:
         raise bad(field, f"points to a damaged checkpoint: {err}") from None
+    encoded = (manifest.get("encoder") or {}).get("space") if isinstance(manifest.get("encoder"), dict) else None
+    if encoded is not None and encoded != space:
+        raise bad(f"{field}.dir", f"is {rel!r}, a checkpoint of the {encoded!r} space, but the benchmark's space is {space!r}")
     for key in ("target", "family"):
         if manifest.get(key) != entry[key]:
             raise bad(f"{field}.{key}", f"is {entry[key]!r} but its checkpoint {rel} predicts {manifest.get(key)!r}"

@@ -59,11 +59,12 @@ import shutil
 from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from .ensemble import Calibration, Ensemble
 from .models import model_class
 from .models._base import MODEL_FILE
+from .spaces import INPUT_ENCODERS, Space, get_space
 
 __all__ = [
     "FORMAT_VERSION",
@@ -71,9 +72,12 @@ __all__ = [
     "MANIFEST",
     "MANIFEST_SHA256",
     "CheckpointError",
+    "FittedCheckpoint",
     "load_checkpoint",
+    "load_fitted",
     "read_manifest",
     "save_checkpoint",
+    "space_of",
     "upgrade_checkpoint",
     "verify_checkpoint",
 ]
@@ -124,7 +128,7 @@ def _sha256(path: Path) -> str:
 
 
 def _packages(libraries: tuple[str, ...]) -> dict[str, str | None]:
-    from . import __version__
+    from ._version import __version__
 
     out: dict[str, str | None] = {"surrogate": __version__, "python": platform.python_version()}
     for name in (*_BASE_PACKAGES, *libraries):
@@ -480,3 +484,72 @@ def upgrade_checkpoint(directory: str | Path) -> bool:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return True
+
+
+# -- a fitted surrogate: ensemble, manifest and the encoder it was fit with ------------------------
+
+
+class FittedCheckpoint(NamedTuple):
+    """What :func:`load_fitted` returns: the ensemble, the manifest and the space that encodes its
+    inputs (encoder state restored, encoder version checked)."""
+
+    ensemble: Ensemble
+    manifest: dict[str, Any]
+    space: Space
+
+
+def space_of(manifest: Mapping[str, Any], input_kind: str | None = None, where: object = "the checkpoint") -> Space:
+    """The search space a checkpoint's inputs are encoded in, with its recorded encoder state.
+
+    Checks the manifest's ``encoder`` record against this package: the space must be registered
+    (:data:`surrogate.spaces.SPACES`) and, for ``input_kind`` (``"matrix"`` or ``"graphs"``; default
+    the family's), the recorded encoding version must be the space's current one, so a model is
+    never fed inputs encoded another way.
+
+    Raises
+    ------
+    CheckpointError
+        For a missing or unknown encoder record, a version mismatch, or encoder state that does
+        not load; the message says which and what to do.
+    """
+    encoder = manifest.get("encoder")
+    if not isinstance(encoder, Mapping) or not encoder.get("space"):
+        raise CheckpointError(
+            f"{where}: the manifest records no encoder space, so its inputs cannot be rebuilt; it was not "
+            "written by surrogate.fit.fit_surrogate (refit it with surrogate fit)"
+        )
+    try:
+        space = get_space(encoder["space"])
+    except ValueError as err:
+        raise CheckpointError(f"{where}: {err}; it may come from a newer surrogate package") from None
+    if input_kind is None:
+        try:
+            input_kind = model_class(manifest["family"]).input_kind
+        except (KeyError, ValueError) as err:
+            raise CheckpointError(f"{where}: {err}") from None
+    key = INPUT_ENCODERS.get(input_kind)
+    if key is None:
+        raise CheckpointError(f"{where}: unknown model input kind {input_kind!r}")
+    recorded, current = encoder.get(key), space.encoder_version.get(key)
+    if recorded != current:
+        raise CheckpointError(
+            f"{where}: its {key} encoder is {recorded!r} but this package encodes {space.name!r} inputs as "
+            f"{current!r}; the model would be fed inputs it was not fit on. Refit it with this version "
+            "(surrogate fit), or use the surrogate version that wrote it"
+        )
+    if encoder.get("state") is not None:
+        try:
+            space.load_state_dict(dict(encoder["state"]))
+        except (ValueError, TypeError) as err:
+            raise CheckpointError(f"{where}: its encoder state does not load: {err}") from None
+    return space
+
+
+def load_fitted(directory: str | Path) -> FittedCheckpoint:
+    """Load a checkpoint written by ``fit_surrogate`` with everything needed to predict: every
+    check of :func:`load_checkpoint`, then :func:`space_of` (encoder space, version and state).
+
+    The one loader the benchmark, the evaluation and the CLI use.
+    """
+    ensemble, manifest = load_checkpoint(directory)
+    return FittedCheckpoint(ensemble, manifest, space_of(manifest, ensemble.model_class.input_kind, directory))

@@ -28,8 +28,7 @@ def build_cost_tables(layers: int, channels: int, resolution: int, in_channels: 
     ``flops``, tables ``normal`` (stride 1), ``reduce_s1`` and ``reduce_s2`` of 7 numbers each (one
     per op, in :data:`surrogate.space.OPS` order), summed over all cells of that type.
     """
-    from surrogate.generate import Network, count_flops, count_params
-    from surrogate.generate._network import make_op
+    from surrogate.generate._network import Network, count_flops, count_params, make_op
 
     base = Genotype(normal=[("max_pool_3x3", 0), ("max_pool_3x3", 1)] * 4, reduce=[("max_pool_3x3", 0), ("max_pool_3x3", 1)] * 4)
     net = Network(base, channels=channels, layers=layers, in_channels=in_channels, num_classes=num_classes)

@@ -46,7 +46,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -437,16 +436,3 @@ class Ensemble:
         if calibration is not None:
             ens.calibration_ = calibration
         return ens
-
-    def save(self, directory: str | Path, **meta: Any) -> Path:
-        """Write a checkpoint (see :func:`surrogate.checkpoint.save_checkpoint`)."""
-        from .checkpoint import save_checkpoint
-
-        return save_checkpoint(self, directory, **meta)
-
-    @classmethod
-    def load(cls, directory: str | Path) -> Ensemble:
-        """Load a checkpoint's ensemble (see :func:`surrogate.checkpoint.load_checkpoint`)."""
-        from .checkpoint import load_checkpoint
-
-        return load_checkpoint(directory)[0]

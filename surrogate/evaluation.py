@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 
+from .checkpoint import space_of
 from .data import Dataset
 from .fit import evaluate
 from .metrics import report_from_json
-from .space.registry import get_space
 
 __all__ = ["ROWS", "CheckpointEvaluation", "evaluate_checkpoint", "plot_predictions", "space_of"]
 
@@ -97,18 +97,6 @@ class CheckpointEvaluation:
         return None if self.recorded() is None else not self.differences()
 
 
-def space_of(manifest: dict[str, Any]) -> Any:
-    """The search space a checkpoint encodes with, its encoder state restored."""
-    encoder = manifest.get("encoder") or {}
-    name = encoder.get("space")
-    if not name:
-        raise ValueError("the checkpoint's manifest records no encoder space; it was not written by fit_surrogate")
-    space = get_space(name)
-    if encoder.get("state") is not None:
-        space.load_state_dict(encoder["state"])
-    return space
-
-
 def evaluate_checkpoint(
     checkpoint: str | Path | tuple[Any, dict[str, Any]],
     dataset: Dataset,
@@ -120,7 +108,8 @@ def evaluate_checkpoint(
     Parameters
     ----------
     checkpoint : path or (Ensemble, manifest)
-        A checkpoint directory, or what :func:`surrogate.checkpoint.load_checkpoint` returned.
+        A checkpoint directory, or what :func:`surrogate.checkpoint.load_fitted` (or
+        ``load_checkpoint``) returned.
     dataset : Dataset
         For ``rows`` other than ``"all"``, the data the checkpoint was fit on (same fingerprint).
     rows : {"test", "val", "train", "all"}, default "test"
@@ -132,13 +121,16 @@ def evaluate_checkpoint(
     ValueError
         For another search space, a missing target column, or a split requested on other data.
     """
-    from .checkpoint import load_checkpoint
+    from .checkpoint import load_fitted
     from .split_spec import rebuild_split
 
     if rows not in ROWS:
         raise ValueError(f"rows must be one of {', '.join(ROWS)}, got {rows!r}")
-    ensemble, manifest = load_checkpoint(checkpoint) if isinstance(checkpoint, (str, Path)) else checkpoint
-    space = space_of(manifest)
+    if isinstance(checkpoint, (str, Path)):
+        ensemble, manifest, space = load_fitted(checkpoint)
+    else:
+        ensemble, manifest = checkpoint[:2]
+        space = space_of(manifest, ensemble.model_class.input_kind)
     if dataset.space != space.name:
         raise ValueError(
             f"the checkpoint was fit on the {space.name!r} space but the data is {dataset.space!r}; "

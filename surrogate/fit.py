@@ -29,22 +29,19 @@ from .data import Dataset, random_split, suspicious_targets
 from .ensemble import Ensemble
 from .metrics import regression_report
 from .models import model_class
-from .space.registry import get_space
+from .spaces import get_space
 
-__all__ = ["FitResult", "encode", "evaluate", "fit_surrogate", "seed_statistics", "split_indices"]
+__all__ = ["FitData", "FitResult", "encode", "evaluate", "fit_surrogate", "prepare_fit", "seed_statistics",
+           "split_indices"]
 
 DEFAULT_FRACTIONS = (0.8, 0.1, 0.1)
 logger = logging.getLogger("surrogate.fit")
 
 
 def encode(space: Any, archs: Sequence[Any], input_kind: str) -> Any:
-    """The model input for ``archs``: ``space.features`` for matrix models, ``space.graph_batch`` for
-    graph models."""
-    if input_kind == "matrix":
-        return space.features(archs)
-    if input_kind == "graphs":
-        return space.graph_batch(archs)
-    raise ValueError(f"unknown model input kind {input_kind!r}")
+    """The model input for ``archs``: :meth:`surrogate.spaces.Space.encode` (``space.features`` for
+    matrix models, ``space.graph_batch`` for graph models)."""
+    return space.encode(archs, input_kind)
 
 
 def split_indices(dataset: Dataset, split: Any = None, seed: int = 0) -> tuple[tuple[np.ndarray, ...], dict]:
@@ -94,7 +91,7 @@ def evaluate(
     part = dataset if indices is None else dataset.take(indices)
     if len(part) == 0:
         raise ValueError("nothing to evaluate: the split is empty")
-    archs = part.genotypes() if space.name == "darts" else space.parse(list(part.column("arch")))
+    archs = part.architectures()
     X = encode(space, archs, ensemble.model_class.input_kind)
     mean, std = ensemble.predict(X)
     y = part.column(target).astype(float)
@@ -113,6 +110,57 @@ def evaluate(
         report["kl_to_seeds"] = report_kl.get("kl_to_seeds", float("nan"))
         report["n_multi_seed"] = int(len(first))
     return report, mean, std
+
+
+@dataclass
+class FitData:
+    """A dataset made ready to fit on: the split, the targets and the encoded train/val inputs."""
+
+    space: Any
+    rows: tuple[np.ndarray, np.ndarray, np.ndarray]
+    split: dict
+    y: np.ndarray
+    X_train: Any
+    X_val: Any
+
+
+def prepare_fit(
+    dataset: Dataset, family: str, target: str, split: Any = None, seed: int = 0, *, min_rows: int = 1
+) -> FitData:
+    """What every fit of ``family`` on ``dataset`` starts from (``fit_surrogate``, ``tune``).
+
+    Resolves ``split`` (a spec string of :func:`surrogate.split_spec.resolve_split`, or what
+    :func:`split_indices` takes), drops rows without a finite ``target``, warns about a suspicious
+    target, fits the space's encoder on the training architectures and encodes train and val.
+
+    Raises
+    ------
+    ValueError
+        For a missing target column, or a split with fewer than ``min_rows`` train or val rows.
+    """
+    if target not in dataset.columns:
+        raise ValueError(f"target {target!r} is not a column; columns: {', '.join(dataset.columns)}")
+    space = get_space(dataset.space)
+    if isinstance(split, str):
+        from .split_spec import resolve_split
+
+        (tr, va, te), split_desc = resolve_split(dataset, split, seed)
+    else:
+        (tr, va, te), split_desc = split_indices(dataset, split, seed)
+    y_all = dataset.column(target).astype(float)
+    ok = np.isfinite(y_all)
+    tr, va, te = tr[ok[tr]], va[ok[va]], te[ok[te]]
+    if len(tr) < min_rows or len(va) < min_rows:
+        need = "both" if min_rows == 1 else f"at least {min_rows} of each"
+        raise ValueError(f"the split leaves {len(tr)} training and {len(va)} validation rows; need {need}")
+    for message in suspicious_targets(target, y_all[tr]):
+        logger.warning("fitting %s on %d training rows: %s", family, len(tr), message)
+    archs_tr = dataset.take(tr).architectures()
+    space.fit(archs_tr)
+    kind = model_class(family).input_kind
+    X_tr = space.encode(archs_tr, kind)
+    X_va = space.encode(dataset.take(va).architectures(), kind)
+    return FitData(space, (tr, va, te), split_desc, y_all, X_tr, X_va)
 
 
 @dataclass
@@ -136,7 +184,7 @@ class FitResult:
         return save_checkpoint(
             self.ensemble, directory,
             target=self.target,
-            encoder={"space": self.space.name, **dict(self.space.encoder_version), "state": self.space.state_dict()},
+            encoder=self.space.encoder_record(),
             data_fingerprint=self.data_fingerprint,
             split=self.split,
             metrics=self.metrics,
@@ -176,25 +224,9 @@ def fit_surrogate(
     calibrate : bool, default True
         Fit the std calibration on the validation split.
     """
-    if target not in dataset.columns:
-        raise ValueError(f"target {target!r} is not a column; columns: {', '.join(dataset.columns)}")
-    space = get_space(dataset.space)
-    (tr, va, te), split_desc = split_indices(dataset, split, seed)
-    if len(tr) == 0 or len(va) == 0:
-        raise ValueError(f"the split leaves {len(tr)} training and {len(va)} validation rows; need both")
-    y_all = dataset.column(target).astype(float)
-    ok = np.isfinite(y_all)
-    tr, va, te = tr[ok[tr]], va[ok[va]], te[ok[te]]
-    for message in suspicious_targets(target, y_all[tr]):
-        logger.warning("fitting %s on %d training rows: %s", family, len(tr), message)
-    train = dataset.take(tr)
-    archs_tr = train.genotypes() if space.name == "darts" else space.parse(list(train.column("arch")))
-    space.fit(archs_tr)
-    kind = model_class(family).input_kind
-    X_tr = encode(space, archs_tr, kind)
-    val = dataset.take(va)
-    archs_va = val.genotypes() if space.name == "darts" else space.parse(list(val.column("arch")))
-    X_va = encode(space, archs_va, kind)
+    prep = prepare_fit(dataset, family, target, split, seed)
+    space, (tr, va, te), split_desc, y_all = prep.space, prep.rows, prep.split, prep.y
+    X_tr, X_va = prep.X_train, prep.X_val
     t0 = time.perf_counter()
     ens = Ensemble(family, n_members=n_members, params=dict(params or {}), seed=seed)
     fit_kwargs: dict[str, Any] = {}

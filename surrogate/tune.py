@@ -13,9 +13,9 @@ Objective
     τ (ranking, what NAS optimizers care about). Every trial records both (and R², MAE and sparse
     τ) as user attributes, so either view of a study is one query away.
 Pruning
-    GIN trials report the first member's validation loss after every epoch and are stopped by a
-    :class:`~optuna.pruners.MedianPruner` when it is worse than the median of earlier trials at
-    the same epoch (5 startup trials, 10 warm-up epochs). Tree and baseline trials are not pruned
+    Trials of a family whose model class is ``prunable`` (the GIN) report the first member's
+    validation loss after every epoch and are stopped by a :class:`~optuna.pruners.MedianPruner`
+    when it is worse than the median of earlier trials at the same epoch (5 startup trials, 10 warm-up epochs). Tree and baseline trials are not pruned
     (a trial is seconds long and early-stopped by its own validation rounds).
 Resuming and sharing
     The study lives in ``storage`` (default ``sqlite:///runs/tune-<family>.db``) under
@@ -52,10 +52,9 @@ import numpy as np
 
 from .data import Dataset
 from .ensemble import Ensemble
-from .fit import encode, split_indices
+from .fit import prepare_fit
 from .metrics import regression_report
 from .models import load_config, model_class
-from .space.registry import get_space
 
 __all__ = ["METRICS", "TuneResult", "default_storage", "read_params", "tune", "write_params"]
 
@@ -303,29 +302,11 @@ def tune(
     if not searched:
         raise ValueError(f"every searchable parameter of {family} is fixed; nothing is left to tune")
 
-    # -- data: split and encode once for all trials -----------------------------------------
-    space = get_space(dataset.space)
-    if isinstance(split, str):
-        from .split_spec import resolve_split
-
-        (tr, va, _), split_desc = resolve_split(dataset, split, seed)
-    else:
-        (tr, va, _), split_desc = split_indices(dataset, split, seed)
-    y_all = dataset.column(target).astype(float)
-    ok = np.isfinite(y_all)
-    tr, va = tr[ok[tr]], va[ok[va]]
-    if len(tr) < 2 or len(va) < 2:
-        raise ValueError(f"the split leaves {len(tr)} training and {len(va)} validation rows; need at least 2 of each")
-
-    def archs(rows: np.ndarray) -> list:
-        part = dataset.take(rows)
-        return part.genotypes() if space.name == "darts" else space.parse(list(part.column("arch")))
-
-    archs_tr = archs(tr)
-    space.fit(archs_tr)
-    kind = model_class(family).input_kind
-    X_tr, X_va = encode(space, archs_tr, kind), encode(space, archs(va), kind)
-    y_tr, y_va = y_all[tr], y_all[va]
+    # -- data: split and encode once for all trials (the preparation every fit shares) -------
+    prep = prepare_fit(dataset, family, target, split, seed, min_rows=2)
+    (tr, va, _), split_desc = prep.rows, prep.split
+    X_tr, X_va, y_tr, y_va = prep.X_train, prep.X_val, prep.y[tr], prep.y[va]
+    prunes = model_class(family).prunable
 
     # -- the study ------------------------------------------------------------------------------
     url = default_storage(family) if storage == "default" else storage
@@ -339,7 +320,7 @@ def tune(
     }
     if pruner is None:
         pruner = (optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=10)
-                  if family == "gin" else optuna.pruners.NopPruner())
+                  if prunes else optuna.pruners.NopPruner())
     study = optuna.create_study(storage=url, study_name=name, direction=direction, load_if_exists=True,
                                 pruner=pruner)
     if study.direction.name.lower() != direction:
@@ -368,7 +349,7 @@ def tune(
         params = dict(base)
         for pname, spec in searched.items():
             params[pname] = spec.suggest(trial, pname)
-        callback = _PruningCallback(trial, sign) if family == "gin" else None
+        callback = _PruningCallback(trial, sign) if prunes else None
         t0 = time.perf_counter()
         ens = Ensemble(family, n_members=n_members_per_trial, params=params, seed=seed)
         ens.fit(X_tr, y_tr, X_va, y_va, callback=callback)
@@ -388,7 +369,7 @@ def tune(
         stop = MaxTrialsCallback(n_trials, states=(TrialState.COMPLETE, TrialState.PRUNED))
         logger.info("study %r in %s: %d finished trials, running up to %d more", name, url, done + pruned, remaining)
         study.optimize(objective, n_trials=remaining, timeout=timeout, callbacks=[stop, *callbacks],
-                       show_progress_bar=progress, gc_after_trial=family == "gin")
+                       show_progress_bar=progress, gc_after_trial=model_class(family).input_kind == "graphs")  # torch
     else:
         logger.info("study %r already has %d finished trials (asked for %d); nothing to run",
                     name, done + pruned, n_trials)

@@ -49,14 +49,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from surrogate.checkpoint import load_checkpoint
-    from surrogate.evaluation import evaluate_checkpoint, plot_predictions, space_of
+    from surrogate.checkpoint import load_fitted
+    from surrogate.evaluation import evaluate_checkpoint, plot_predictions
 
     from ._common import parse_renames, read_data
 
     checkpoint = Path(args.checkpoint)
-    ensemble, manifest = load_checkpoint(checkpoint)
-    space = args.space or space_of(manifest).name
+    ensemble, manifest, fitted_space = load_fitted(checkpoint)
+    space = args.space or fitted_space.name
     dataset = read_data(args.data, space, progress=progress_on(args), rename=parse_renames(args.rename))
     fidelity = (manifest.get("extra") or {}).get("fidelity")
     if isinstance(fidelity, str) and fidelity:  # fit --fidelity NAME: the same rows again (assemble records a dict)

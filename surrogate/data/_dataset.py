@@ -43,14 +43,15 @@ import math
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from surrogate.space import Genotype, from_string
+from surrogate.spaces import get_space
 
-from ._checks import MISSING_INT, arch_fields
+from ._checks import MISSING_INT
 
 #: The columns every Dataset has, in order, with their Arrow types.
 SCHEMA = pa.schema(
@@ -125,7 +126,7 @@ class Dataset:
         order = list(REQUIRED) + [c for c in table.column_names if c not in REQUIRED]
         self._table = table.select(order).replace_schema_metadata(meta)
         self._space = space
-        self._genotypes: list[Genotype] | None = None
+        self._genotypes: list | None = None
 
     # ---- construction -------------------------------------------------------------------------
 
@@ -146,6 +147,8 @@ class Dataset:
         if table.column("arch").null_count:
             raise ValueError("column 'arch' has nulls; every row needs an architecture")
         if "arch_hash" not in table.column_names:
+            named = space or (table.schema.metadata or {}).get(_SPACE_KEY, b"darts").decode()
+            arch_fields = get_space(named).fields
             fields = [arch_fields(a) for a in table.column("arch").to_pylist()]
             table = table.set_column(
                 table.column_names.index("arch"), "arch", pa.array([f[0] for f in fields], pa.string())
@@ -179,7 +182,8 @@ class Dataset:
         records = list(records)
         if not records:
             return cls.from_arrow(SCHEMA.empty_table(), space=space)
-        records = [r if "arch_hash" in r else _with_hash(r, i) for i, r in enumerate(records)]
+        arch_fields = get_space(space or "darts").fields
+        records = [r if "arch_hash" in r else _with_hash(r, i, arch_fields) for i, r in enumerate(records)]
         try:
             table = pa.Table.from_pylist(records)
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError) as err:
@@ -249,20 +253,16 @@ class Dataset:
             raise ValueError(f"no column {name!r}; columns are {self.columns}")
         return self._table.column(name).to_numpy()
 
-    def genotypes(self) -> list[Genotype]:
-        """The ``arch`` column parsed into Genotypes (cached; repeated strings parse once)."""
+    def architectures(self) -> list:
+        """The ``arch`` column parsed by the dataset's space (:func:`surrogate.spaces.get_space`):
+        Genotypes, NB201 cells or generic cells (cached; repeated strings parse once)."""
         if self._genotypes is None:
-            if self._space != "darts":
-                raise ValueError(f"genotypes() reads DARTS architectures; this dataset's space is {self._space!r}")
-            cache: dict[str, Genotype] = {}
-            out = []
-            for text in self._table.column("arch").to_pylist():
-                g = cache.get(text)
-                if g is None:
-                    g = cache[text] = from_string(text)
-                out.append(g)
-            self._genotypes = out
+            self._genotypes = get_space(self._space).parse_strings(self._table.column("arch").to_pylist())
         return list(self._genotypes)
+
+    def genotypes(self) -> list:
+        """:meth:`architectures` (the name from when every dataset was a DARTS one)."""
+        return self.architectures()
 
     # ---- selection ----------------------------------------------------------------------------
 
@@ -381,7 +381,7 @@ def _bad_column(records: list[dict]) -> str | None:
     return None
 
 
-def _with_hash(record: dict, i: int) -> dict:
+def _with_hash(record: dict, i: int, arch_fields: Any) -> dict:
     """The record with ``arch`` (any parseable form) made canonical and ``arch_hash`` added."""
     if not isinstance(record, dict):
         raise ValueError(f"record {i}: expected a dict, got {type(record).__name__}")

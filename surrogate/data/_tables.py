@@ -11,7 +11,7 @@ ASCII digits only. A repeated (architecture up to isomorphism, seed) keeps its f
 mark (Excel's CSV) is ignored. A constant target and accuracies that look like fractions (all
 <= 1) are warned about (``report.warnings`` and the log).
 
-Other search spaces (``space="nb201"`` or ``"generic"``, see :mod:`surrogate.space.registry`) read
+Other search spaces (``space="nb201"`` or ``"generic"``, see :mod:`surrogate.spaces`) read
 the architecture column with that space's ``parse``; a generic table may instead give each cell
 as top-level ``nodes`` / ``edges`` / ``edge_labels`` fields of a JSONL record.
 
@@ -40,6 +40,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
+from surrogate.spaces import get_space
+
 from ._checks import arch_fields, number, suspicious_targets
 from ._dataset import Dataset
 from ._report import ReadReport
@@ -49,9 +51,7 @@ ARCH_COLUMNS: tuple[str, ...] = ("arch", "genotype")
 
 _SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet"}
 _FLOATS = ("test_accuracy", "train_time")
-#: Keys of a generic cell given as top-level fields of a record (``space="generic"``).
-_GENERIC_KEYS = ("nodes", "edges", "edge_labels")
-_INLINE = "<nodes/edges>"  # marks "the cell is the record's own nodes/edges fields"
+_INLINE = "<inline>"  # marks "the cell is the record's own fields (Space.inline_keys)"
 _INTS = ("params", "epochs", "seed")
 
 
@@ -111,6 +111,7 @@ def read_table(
     rename = dict(rename or {})
     source = path.stem if source is None else source
     fields = _fields_of(space)
+    inline_keys = get_space(space).inline_keys
     rows = {"csv": _csv_rows, "jsonl": _jsonl_rows, "parquet": _parquet_rows}[kind](path)
     report = ReadReport()
     records: list[dict] = []
@@ -125,7 +126,8 @@ def read_table(
         if column is None:
             column = _arch_column(path, row, arch_column, space)
         try:
-            records.append(_record(row, column, source, text=kind == "csv", fields=fields))
+            records.append(_record(row, column, source, text=kind == "csv", fields=fields,
+                                   inline_keys=inline_keys))
         except ValueError as err:
             report.skip(where, str(err), strict)
     for message in _keep_unreadable_optionals(records):
@@ -147,25 +149,14 @@ def read_table(
 
 
 def _fields_of(space: str) -> Callable[[object], tuple[str, str]]:
-    """``arch_fields`` for ``space``: one architecture in any form -> (canonical string, hash)."""
-    if space == "darts":
-        return arch_fields
-    from surrogate.space.registry import get_space
-
-    sp = get_space(space)
-
-    def fields(value: object) -> tuple[str, str]:
-        arch = sp.parse(value)
-        if isinstance(arch, list):
-            raise ValueError(f"expected one architecture, got a list of {len(arch)}: {value!r:.80}")
-        return sp.canonical_string(arch), sp.arch_hash(arch)
-
-    return fields
+    """``space.fields``: one architecture in any form -> (canonical string, hash)."""
+    return get_space(space).fields
 
 
 def _arch_column(path: Path, row: Mapping, arch_column: str | None, space: str = "darts") -> str:
     names = [arch_column] if arch_column is not None else list(ARCH_COLUMNS)
-    inline = arch_column is None and space == "generic" and not any(n in row for n in names) and "nodes" in row
+    keys = get_space(space).inline_keys  # a space whose cells can sit inline in a row (generic)
+    inline = arch_column is None and bool(keys) and not any(n in row for n in names) and keys[0] in row
     for name in [*names, _INLINE] if inline else names:
         if name in row or name == _INLINE:
             if "val_accuracy" not in row:
@@ -180,13 +171,14 @@ def _arch_column(path: Path, row: Mapping, arch_column: str | None, space: str =
 
 
 def _record(
-    row: Mapping, column: str, source: str, text: bool, fields: Callable[[object], tuple[str, str]] = arch_fields
+    row: Mapping, column: str, source: str, text: bool, fields: Callable[[object], tuple[str, str]] = arch_fields,
+    inline_keys: tuple[str, ...] = (),
 ) -> dict:
     """One validated record from one row; ``text`` rows (CSV) hold strings to convert."""
     value = (lambda k: _from_text(row.get(k), k)) if text else row.get
     if column == _INLINE:
-        arch, arch_hash = fields({k: row[k] for k in _GENERIC_KEYS if k in row})
-        drop = {*_GENERIC_KEYS, "arch", "arch_hash"}
+        arch, arch_hash = fields({k: row[k] for k in inline_keys if k in row})
+        drop = {*inline_keys, "arch", "arch_hash"}
     else:
         arch, arch_hash = fields(row.get(column))
         drop = {column, "arch", "arch_hash"}

@@ -20,7 +20,9 @@ class Optimizer(ABC):
     """Base class of the NAS optimizers.
 
     A subclass stores its hyperparameters in ``__init__`` and implements :meth:`_search`, which
-    asks an :class:`Evaluator` for accuracies until it is exhausted. Randomness comes only from
+    asks an :class:`Evaluator` for accuracies until it is exhausted, drawing architectures from
+    ``evaluator.space`` (the benchmark's :class:`~surrogate.spaces.Space`: ``sample``, ``mutate``,
+    ``neighbours``, ``arch_hash``, ``categorical_params``), so every optimizer runs on every space. Randomness comes only from
     the generator :meth:`run` builds from ``seed`` (kept as ``rng_``), so running the same
     optimizer with an int seed twice gives the same trajectory.
 
@@ -63,7 +65,7 @@ class Optimizer(ABC):
         Trajectory
             With ``reference`` unset (NaN); see :meth:`Trajectory.with_reference`.
         """
-        evaluator = Evaluator(bench, budget, noise_seed)
+        evaluator = Evaluator(bench, budget, noise_seed)  # its space: the benchmark's
         self.rng_ = np.random.default_rng(self.seed)
         self._search(evaluator, self.rng_)
         return evaluator.trajectory(self.name, repeat)

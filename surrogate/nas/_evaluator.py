@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from surrogate.space import Genotype
+from surrogate.spaces import Space, get_space
 
 from ._budget import Budget
 from ._protocol import BenchmarkLike
@@ -18,6 +20,11 @@ def _values(out: object, n: int, what: str) -> np.ndarray:
     if arr.size != n:
         raise ValueError(f"the benchmark's {what} returned {arr.size} values for {n} architectures")
     return arr
+
+
+def _space_of(bench: Any) -> Space:
+    space = getattr(bench, "space", None)
+    return space if isinstance(space, Space) else get_space("darts")
 
 
 class Evaluator:
@@ -38,11 +45,24 @@ class Evaluator:
         The run's limit.
     noise_seed : int
         Seed of the noisy draws: re-evaluating an architecture in this run sees the same value.
+    space : Space, optional
+        The search space optimizers draw from (:attr:`space`); default the benchmark's ``space``
+        attribute (:attr:`surrogate.Benchmark.space`), else DARTS.
+
+    A benchmark without a runtime model (``bench.has_runtime`` false) takes budgets in queries
+    only; its evaluations record NaN times.
     """
 
-    def __init__(self, bench: BenchmarkLike, budget: Budget, noise_seed: int) -> None:
+    def __init__(self, bench: BenchmarkLike, budget: Budget, noise_seed: int, space: Space | None = None) -> None:
         if not isinstance(budget, Budget):
             raise ValueError(f"budget must be a surrogate.nas.Budget, got {budget!r}")
+        self.has_runtime = bool(getattr(bench, "has_runtime", True))
+        if budget.seconds is not None and not self.has_runtime:
+            raise ValueError(
+                f"this benchmark has no runtime model, so a budget of {budget.describe()} cannot be kept; "
+                "give the budget in queries"
+            )
+        self.space: Space = space if space is not None else _space_of(bench)
         self.bench = bench
         self.budget = budget
         self.noise_seed = int(noise_seed)
@@ -90,8 +110,11 @@ class Evaluator:
             if len(archs) >= left:
                 archs = archs[:left]
                 self._exhausted = True
-        runtime = _values(self.bench.predict_runtime(archs), len(archs), "predict_runtime")
-        bad = ~(np.isfinite(runtime) & (runtime >= 0))
+        if not self.has_runtime:
+            runtime = np.full(len(archs), np.nan)
+        else:
+            runtime = _values(self.bench.predict_runtime(archs), len(archs), "predict_runtime")
+        bad = ~(np.isfinite(runtime) & (runtime >= 0)) & self.has_runtime
         if np.any(bad):
             raise ValueError(
                 "the benchmark's predict_runtime returned a negative or non-finite training time "

@@ -4,10 +4,9 @@ Architecture Search", AAAI 2019."""
 from __future__ import annotations
 
 from collections import deque
+from typing import Any
 
 import numpy as np
-
-from surrogate.space import Genotype, mutate, sample
 
 from ._base import Optimizer
 from ._evaluator import Evaluator
@@ -24,7 +23,7 @@ class RegularizedEvolution(Optimizer):
 
     The population starts as ``population_size`` random architectures (evaluated as one batch).
     Each step draws ``sample_size`` members without replacement, mutates the best of them
-    (by the accuracy observed when it was evaluated) with :func:`surrogate.space.mutate`,
+    (by the accuracy observed when it was evaluated) with the space's ``mutate``,
     evaluates the child, adds it and removes the oldest member.
 
     Parameters
@@ -37,7 +36,7 @@ class RegularizedEvolution(Optimizer):
 
     Attributes
     ----------
-    population_ : list of (Genotype, float)
+    population_ : list of (architecture, float)
         After :meth:`run`: the final population, oldest first, with observed accuracies.
 
     Examples
@@ -61,16 +60,17 @@ class RegularizedEvolution(Optimizer):
             )
 
     def _search(self, evaluator: Evaluator, rng: np.random.Generator) -> None:
-        first = sample(self.population_size, rng=rng)
+        space = evaluator.space
+        first = space.sample(self.population_size, rng=rng)
         acc = evaluator.evaluate(first)
-        population: deque[tuple[Genotype, float]] = deque(
+        population: deque[tuple[Any, float]] = deque(
             zip(first, acc.tolist()), maxlen=self.population_size
         )
         while not evaluator.exhausted:
             size = min(self.sample_size, len(population))
             contenders = rng.choice(len(population), size=size, replace=False)
             parent = max(contenders.tolist(), key=lambda i: population[i][1])
-            child = mutate(population[parent][0], rng=rng)
+            child = space.mutate(population[parent][0], rng=rng)
             got = evaluator.evaluate([child])
             if got.size:
                 population.append((child, float(got[0])))  # maxlen drops the oldest

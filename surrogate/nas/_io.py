@@ -30,8 +30,8 @@ def write_json(
     return path
 
 
-def read_json(path: str | Path) -> list[Trajectory]:
-    """Read the trajectories :func:`write_json` wrote."""
+def read_json(path: str | Path, space: object = None) -> list[Trajectory]:
+    """Read the trajectories :func:`write_json` wrote (``space``: see :meth:`Trajectory.from_dict`)."""
     path = Path(path)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -42,7 +42,7 @@ def read_json(path: str | Path) -> list[Trajectory]:
             f"{path}: not a trajectories file (expected format {_FORMAT!r}); write one with "
             "surrogate.nas.write_json or `surrogate search`"
         )
-    return [Trajectory.from_dict(d) for d in doc["trajectories"]]
+    return [Trajectory.from_dict(d, space) for d in doc["trajectories"]]
 
 
 def write_csv(trajectories: Sequence[Trajectory], path: str | Path) -> Path:

@@ -3,9 +3,9 @@ the Art for Neural Architecture Search Benchmarks", 2020)."""
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
 
-from surrogate.space import Genotype, arch_hash, neighbours, sample
+import numpy as np
 
 from ._base import Optimizer
 from ._evaluator import Evaluator
@@ -15,7 +15,7 @@ class LocalSearch(Optimizer):
     """Hill climbing over the one-change neighbourhood, restarting at local optima.
 
     Starting from a random architecture, evaluate all its neighbours
-    (:func:`surrogate.space.neighbours`: one op or one input changed, isomorphic repeats
+    (the space's ``neighbours``; DARTS: one op or one input changed, isomorphic repeats
     removed) in one batch and move to the best one if it beats the current architecture
     (by observed accuracy). When none does, the current architecture is a local optimum: record
     it and restart from a new random architecture. Architectures already evaluated in this run
@@ -28,7 +28,7 @@ class LocalSearch(Optimizer):
 
     Attributes
     ----------
-    local_optima_ : list of (Genotype, float)
+    local_optima_ : list of (architecture, float)
         After :meth:`run`: each local optimum reached, with its observed accuracy.
 
     Examples
@@ -44,11 +44,12 @@ class LocalSearch(Optimizer):
         super().__init__(seed=seed, name=name)
 
     def _search(self, evaluator: Evaluator, rng: np.random.Generator) -> None:
+        space = evaluator.space
         seen: dict[str, float] = {}
-        self.local_optima_: list[tuple[Genotype, float]] = []
+        self.local_optima_: list[tuple[Any, float]] = []
         while not evaluator.exhausted:
-            current = sample(1, rng=rng)[0]
-            key = arch_hash(current)
+            current = space.sample(1, rng=rng)[0]
+            key = space.arch_hash(current)
             if key in seen:
                 current_acc = seen[key]
             else:
@@ -57,8 +58,8 @@ class LocalSearch(Optimizer):
                     return
                 current_acc = seen[key] = float(got[0])
             while True:
-                nbrs = neighbours(current)
-                keys = [arch_hash(g) for g in nbrs]
+                nbrs = space.neighbours(current)
+                keys = [space.arch_hash(g) for g in nbrs]
                 new = [i for i, k in enumerate(keys) if k not in seen]
                 new = [new[i] for i in rng.permutation(len(new))]
                 got = evaluator.evaluate([nbrs[i] for i in new])

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from surrogate.space import sample
-
 from ._base import Optimizer
 from ._evaluator import Evaluator
 
@@ -38,4 +36,4 @@ class RandomSearch(Optimizer):
 
     def _search(self, evaluator: Evaluator, rng: np.random.Generator) -> None:
         while not evaluator.exhausted:
-            evaluator.evaluate(sample(self.batch_size, rng=rng))
+            evaluator.evaluate(evaluator.space.sample(self.batch_size, rng=rng))

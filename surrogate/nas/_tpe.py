@@ -1,6 +1,7 @@
 """TPE (tree-structured Parzen estimator) through Optuna's :class:`~optuna.samplers.TPESampler`.
 
-The DARTS space becomes 24 categorical parameters: for each cell (normal, reduce) and each
+A space becomes categorical parameters (:meth:`surrogate.spaces.Space.categorical_params`). The
+DARTS space becomes 24 of them: for each cell (normal, reduce) and each
 intermediate node k = 2..5, which pair of inputs it reads (``"{cell}_n{k}_inputs"``, e.g.
 ``"0-2"``; node 2 has only ``"0-1"``) and the op on the lower and the higher input of that pair
 (``"{cell}_n{k}_op_lo"``, ``"{cell}_n{k}_op_hi"``). Every value of these parameters is one
@@ -12,43 +13,27 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from itertools import combinations
 
 import numpy as np
 
-from surrogate.space import OPS, Genotype
+from surrogate.space import Genotype
+from surrogate.spaces import Space, get_space
 
 from ._base import Optimizer
 from ._evaluator import Evaluator
 
-_CELLS = ("normal", "reduce")
-_NODES = (2, 3, 4, 5)
-_PAIRS = {k: [f"{a}-{b}" for a, b in combinations(range(k), 2)] for k in _NODES}
 
-
-def search_space() -> dict[str, object]:
-    """The DARTS space as Optuna distributions (a new dict of ``CategoricalDistribution``)."""
+def search_space(space: Space | None = None) -> dict[str, object]:
+    """``space`` (default DARTS) as Optuna distributions (a new dict of ``CategoricalDistribution``)."""
     from optuna.distributions import CategoricalDistribution
 
-    space: dict[str, object] = {}
-    for cell in _CELLS:
-        for k in _NODES:
-            space[f"{cell}_n{k}_inputs"] = CategoricalDistribution(_PAIRS[k])
-            space[f"{cell}_n{k}_op_lo"] = CategoricalDistribution(OPS)
-            space[f"{cell}_n{k}_op_hi"] = CategoricalDistribution(OPS)
-    return space
+    space = get_space("darts") if space is None else space
+    return {name: CategoricalDistribution(choices) for name, choices in space.categorical_params().items()}
 
 
 def params_to_genotype(params: dict[str, object]) -> Genotype:
     """The Genotype that a full set of :func:`search_space` parameter values stands for."""
-    cells = []
-    for cell in _CELLS:
-        pairs = []
-        for k in _NODES:
-            lo, hi = (int(v) for v in str(params[f"{cell}_n{k}_inputs"]).split("-"))
-            pairs += [(params[f"{cell}_n{k}_op_lo"], lo), (params[f"{cell}_n{k}_op_hi"], hi)]
-        cells.append(pairs)
-    return Genotype(normal=cells[0], reduce=cells[1])
+    return get_space("darts").from_categorical(params)
 
 
 @contextmanager
@@ -67,7 +52,7 @@ def _quiet_optuna() -> Iterator[None]:
 
 
 class TPE(Optimizer):
-    """Optuna's TPE sampler on the categorical encoding of the DARTS space (module docstring).
+    """Optuna's TPE sampler on the categorical encoding of the benchmark's space (module docstring).
 
     Each run uses its own in-memory Optuna study, maximising the observed accuracy, with the
     sampler seeded from the optimizer's generator. Trials are asked and told one at a time.
@@ -103,7 +88,8 @@ class TPE(Optimizer):
     def _search(self, evaluator: Evaluator, rng: np.random.Generator) -> None:
         import optuna
 
-        space = search_space()
+        space = evaluator.space
+        distributions = search_space(space)
         with _quiet_optuna():
             sampler = optuna.samplers.TPESampler(
                 n_startup_trials=self.n_startup_trials,
@@ -112,8 +98,8 @@ class TPE(Optimizer):
             )
             study = optuna.create_study(direction="maximize", sampler=sampler)
             while not evaluator.exhausted:
-                trial = study.ask(space)
-                got = evaluator.evaluate([params_to_genotype(trial.params)])
+                trial = study.ask(distributions)
+                got = evaluator.evaluate([space.from_categorical(trial.params)])
                 if not got.size:
                     study.tell(trial, state=optuna.trial.TrialState.FAIL)
                     break

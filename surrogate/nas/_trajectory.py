@@ -31,6 +31,16 @@ def _incumbent_index(accuracy: np.ndarray) -> np.ndarray:
     return np.maximum.accumulate(np.where(improved, np.arange(n), 0))
 
 
+def _parse(space: Any, archs: list) -> list:
+    if space is None:
+        return parse(archs)
+    if isinstance(space, str):
+        from surrogate.spaces import get_space
+
+        space = get_space(space)
+    return space.parse(archs)
+
+
 def _json_float(x: float) -> float | None:
     return None if math.isnan(x) else float(x)
 
@@ -173,7 +183,7 @@ class Trajectory:
             "budget": self.budget.to_dict(),
             "reference": _json_float(self.reference),
             "archs": [str(g) for g in self.archs],
-            "time": self.time.tolist(),
+            "time": [_json_float(x) for x in self.time.tolist()],  # NaN: no runtime model
             "accuracy": self.accuracy.tolist(),
             "mean": self.mean.tolist(),
             "incumbent": self.incumbent.tolist(),
@@ -182,18 +192,20 @@ class Trajectory:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Trajectory:
-        """Rebuild a Trajectory from :meth:`to_dict`'s output (derived fields are recomputed)."""
+    def from_dict(cls, data: dict[str, Any], space: Any = None) -> Trajectory:
+        """Rebuild a Trajectory from :meth:`to_dict`'s output (derived fields are recomputed);
+        ``space`` (a :class:`~surrogate.spaces.Space` or its name, default DARTS) parses the
+        architectures."""
         try:
             ref = data.get("reference")
-            archs: Sequence[Genotype] = parse(list(data["archs"])) if data["archs"] else []
+            archs: Sequence[Any] = _parse(space, list(data["archs"])) if data["archs"] else []
             return cls(
                 optimizer=str(data["optimizer"]),
                 repeat=int(data["repeat"]),
                 noise_seed=int(data["noise_seed"]),
                 budget=Budget(**data["budget"]),
                 archs=tuple(archs),
-                time=data["time"],
+                time=[math.nan if t is None else t for t in data["time"]],
                 accuracy=data["accuracy"],
                 mean=data["mean"],
                 reference=math.nan if ref is None else float(ref),

@@ -319,8 +319,7 @@ def leave_one_out(
             f"no value of {column!r} has {min_rows} or more rows ({dict(zip(names.tolist(), counts.tolist()))}); "
             "lower min_rows (--min-rows) or use more data"
         )
-    if dataset.space == "darts":
-        dataset.genotypes()  # parse once; every take() reuses the cache
+    dataset.architectures()  # parse once; every take() reuses the cache
     # split_by_column compares the column's own values; map the string names back to them.
     raw = {str(v): v for v in dataset.column(column).tolist()}
     rows: list[HeldOutSource] = []

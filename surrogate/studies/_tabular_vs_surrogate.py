@@ -308,8 +308,7 @@ def tabular_vs_surrogate(
     table = multi_seed_table(dataset, target, n_seeds)
     k, n = table.k, len(table.hashes)
     parts = _arch_splits(n, split, folds, np.random.default_rng(seed))
-    if dataset.space == "darts":
-        dataset.genotypes()  # parse once; every take() below reuses the cache
+    dataset.architectures()  # parse once; every take() below reuses the cache
     rest = table.rest if train_on_rest else np.zeros(0, dtype=np.int64)
     tested = np.unique(np.concatenate([te for _, _, te in parts]))
     comparisons = []

@@ -207,9 +207,14 @@ def test_concat_fills_extra_columns_and_keeps_order():
         Dataset.concat([])
 
 
-def test_genotypes_refuses_other_spaces():
-    with pytest.raises(ValueError, match="space"):
-        Dataset(small(1).table, space="nb201").genotypes()
+def test_architectures_are_parsed_by_the_dataset_space():
+    from surrogate.space.nb201 import Cell201, canonical, sample
+
+    cells = sample(3, rng=0)
+    ds = Dataset.from_records([{"arch": str(c), "val_accuracy": 50.0} for c in cells], space="nb201")
+    assert ds.architectures() == [canonical(c) for c in cells] and all(isinstance(c, Cell201) for c in ds.genotypes())
+    with pytest.raises(ValueError, match="NB201"):  # DARTS strings are no NB201 cells
+        Dataset(small(1).table, space="nb201").architectures()
 
 
 def test_genotypes_reads_other_string_forms_when_the_hash_is_given():

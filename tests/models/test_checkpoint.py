@@ -42,7 +42,7 @@ def test_round_trip_predicts_identically(family: str, tmp_path) -> None:
     params = {**task.params, "epochs": 3} if family == "gin" else task.params
     ens = Ensemble(family, n_members=2, params=params, seed=0).fit(*task.train, *task.val)
     ens.calibrate(*task.val)
-    path = ens.save(tmp_path / "c", target="t")
+    path = save_checkpoint(ens, tmp_path / "c", target="t")
     loaded, manifest = load_checkpoint(path)
     X = task.test[0]
     for a, b in zip(loaded.predict(X), ens.predict(X)):
@@ -53,7 +53,6 @@ def test_round_trip_predicts_identically(family: str, tmp_path) -> None:
     assert manifest["family"] == family and manifest["packages"]["numpy"]
     on_disk = sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file())
     assert sorted(manifest["files"]) == [f for f in on_disk if f not in ("manifest.json", "manifest.json.sha256")]
-    assert Ensemble.load(path).predict(X)[0].tolist() == ens.predict(X)[0].tolist()
 
 
 def test_manifest_records_provenance(saved) -> None:
