@@ -283,6 +283,7 @@ class Ensemble:
         *,
         progress: bool | Callable[[int, int], Any] = False,
         callback: Callback | None = None,
+        threads: int | None = None,
     ) -> Ensemble:
         """Fit every member on the same data (inputs are checked and converted once).
 
@@ -294,7 +295,11 @@ class Ensemble:
         progress : bool or callable, default False
             ``True`` shows a tqdm bar over members; a callable gets ``(done, total)`` after each.
         callback : callable, optional
-            Passed to every member's ``fit`` (per epoch / boosting round).
+            Passed to every member's ``fit`` (per epoch / boosting round); members the GIN
+            trains stacked report once per epoch for the stack (their mean losses).
+        threads : int, optional
+            Most cores the fit uses (``None``: ``SURROGATE_THREADS`` or the idle cores); see
+            :func:`surrogate.models._threads.fit_workers`.
 
         Returns
         -------
@@ -311,15 +316,16 @@ class Ensemble:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(seeds), desc=f"fitting {self.family} ensemble", unit="member")
-        members: list[BaseModel] = []
-        try:
-            for i, s in enumerate(seeds):
-                member = make_model(self.family, **params, seed=s)
-                members.append(member.fit(X, y, X_val, y_val, callback=callback))
-                if bar is not None:
-                    bar.update(1)
-                elif callable(progress):
-                    progress(i + 1, len(seeds))
+        members: list[BaseModel] = [make_model(self.family, **params, seed=s) for s in seeds]
+
+        def done(n: int, total: int) -> None:
+            if bar is not None:
+                bar.update(n - bar.n)
+            elif callable(progress):
+                progress(n, total)
+
+        try:  # the family decides how: one member after another, stacked, or on parallel workers
+            cls.fit_ensemble(members, X, y, X_val, y_val, callback=callback, on_member=done, threads=threads)
         finally:
             if bar is not None:
                 bar.close()

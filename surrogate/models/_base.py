@@ -205,6 +205,16 @@ class BaseModel:
         -------
         self
         """
+        X, y, val = self._start_fit(X, y, X_val, y_val)
+        try:
+            self._fit(X, y, val, callback)
+        except BaseException:
+            self._reset()
+            raise
+        return self
+
+    def _start_fit(self, X: Any, y: Any, X_val: Any, y_val: Any) -> tuple[Any, np.ndarray, tuple | None]:
+        """Check parameters and inputs, forget any earlier fit, record the input signature."""
         self._check_params()
         X = self.prepare(X, "X")
         y = self._targets(y, self._n_samples(X), "y")
@@ -219,12 +229,27 @@ class BaseModel:
             setattr(self, key, value)
         if val is not None:
             self._check_compatible(val[0], "X_val")
-        try:
-            self._fit(X, y, val, callback)
-        except BaseException:
-            self._reset()
-            raise
-        return self
+        return X, y, val
+
+    @classmethod
+    def fit_ensemble(
+        cls, members: list[BaseModel], X: Any, y: Any, X_val: Any = None, y_val: Any = None, *,
+        callback: Callback | None = None, on_member: Callable[[int, int], Any] | None = None,
+        threads: int | None = None,
+    ) -> list[BaseModel]:
+        """Fit the unfitted ``members`` (one family, each its own seed) on the same data.
+
+        The default fits them one after another, each as ``member.fit`` would; a family may
+        override it to fit them faster together (the GIN trains stacked members in one pass,
+        the boosters several members at once on single-threaded workers). ``on_member(done,
+        total)`` is told as members finish; ``threads`` caps the cores used (``None``: the
+        family's policy, see :mod:`surrogate.models._threads`).
+        """
+        for i, member in enumerate(members):
+            member.fit(X, y, X_val, y_val, callback=callback)
+            if on_member is not None:
+                on_member(i + 1, len(members))
+        return members
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted targets, a float64 array of shape ``(n,)``."""

@@ -30,7 +30,7 @@ Shapes
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
@@ -47,6 +47,9 @@ __all__ = ["GINModel"]
 
 _FILE = "model.safetensors"
 _PREDICT_BATCH = 2048
+#: Ensemble members trained together in one dense pass: measured fastest per member at 5 (4,600
+#: graphs/s against 3,300 alone and 4,100 at 10, one loaded core, batch 64; bench/fit.py).
+STACK = 5
 
 
 @contextmanager
@@ -169,6 +172,9 @@ class GINModel(BaseModel):
     input_kind: ClassVar[str] = "graphs"
     input_keys: ClassVar[tuple[str, ...]] = ("node_dim_", "edge_dim_")
     libraries: ClassVar[tuple[str, ...]] = ("torch", "torch_geometric", "safetensors")
+    #: Train with the dense formulation where it applies (CPU, no edge features); ``False``
+    #: runs the torch_geometric loop everywhere (bench/fit.py's old path).
+    _dense_training: ClassVar[bool] = True
     prunable: ClassVar[bool] = True
 
     def __init__(
@@ -286,8 +292,55 @@ class GINModel(BaseModel):
                 loss = loss + self.rank_weight * torch.relu(self.rank_margin - gap[above]).mean()
         return loss
 
+    def _dense_ok(self) -> bool:
+        """Whether this model trains with the dense formulation (CPU, no edge features)."""
+        return type(self)._dense_training and not self.edge_dim_ and torch.device(self.device).type == "cpu"
+
     def _fit(self, X: GraphSet, y: np.ndarray, val: tuple[GraphSet, np.ndarray] | None,
              callback: Callback | None) -> None:
+        if self._dense_ok():
+            _fit_stacked([self], X, y, val, callback)
+        else:
+            self._fit_reference(X, y, val, callback)
+
+    @classmethod
+    def fit_ensemble(
+        cls, members: list[BaseModel], X: Any, y: Any, X_val: Any = None, y_val: Any = None, *,
+        callback: Callback | None = None, on_member: Callable[[int, int], Any] | None = None,
+        threads: int | None = None,
+    ) -> list[BaseModel]:
+        """Fit the members in stacks of :data:`STACK`, each stack in one dense pass (see
+        :mod:`surrogate.models._dense_fit`); stacks run side by side in worker processes where
+        the cores allow (:func:`surrogate.models._threads.fit_workers`). The stacks are fixed by
+        the members' order, never by the cores, so the same seeds give the same bytes on any
+        number of workers."""
+        shared = [{k: v for k, v in m.get_params().items() if k != "seed"} for m in members]
+        if len(members) < 2 or not cls._dense_training or any(p != shared[0] for p in shared):
+            return super().fit_ensemble(members, X, y, X_val, y_val, callback=callback, on_member=on_member,
+                                        threads=threads)
+        prepared = [m._start_fit(X, y, X_val, y_val) for m in members]
+        X, y, val = prepared[0]
+        if not members[0]._dense_ok():
+            return super().fit_ensemble(members, X, y, None if val is None else val[0],
+                                        None if val is None else val[1], callback=callback, on_member=on_member,
+                                        threads=threads)
+        groups = [members[i:i + STACK] for i in range(0, len(members), STACK)]
+        done = 0
+        try:
+            for group in groups:
+                _fit_stacked(group, X, y, val, callback)
+                done += len(group)
+                if on_member is not None:
+                    on_member(done, len(members))
+        except BaseException:
+            for m in members:
+                m._reset()
+            raise
+        return members
+
+    def _fit_reference(self, X: GraphSet, y: np.ndarray, val: tuple[GraphSet, np.ndarray] | None,
+                       callback: Callback | None) -> None:
+        """The torch_geometric training loop (GPU, edge features; bench/fit.py's old path)."""
         device = torch.device(self.device)
         self.y_mean_ = float(np.mean(y))
         std = float(np.std(y))
@@ -342,6 +395,15 @@ class GINModel(BaseModel):
                 best_epoch = history[-1]["epoch"]
             if best_state is not None:
                 net.load_state_dict(best_state)
+        net.eval()
+        self.net_ = net
+        self.best_epoch_ = int(best_epoch)
+        self.history_ = history
+
+    def _set_trained(self, state: Mapping[str, torch.Tensor], best_epoch: int, history: list[dict]) -> None:
+        with torch.random.fork_rng(devices=[]):  # the network's throwaway initialisation draws
+            net = self._new_net()
+        net.load_state_dict(state, strict=True)
         net.eval()
         self.net_ = net
         self.best_epoch_ = int(best_epoch)
@@ -405,3 +467,36 @@ class GINModel(BaseModel):
             raise ValueError(f"{path} does not match the architecture in model.json: {err}") from None
         net.to(torch.device(self.device)).eval()
         self.net_ = net
+
+
+def _fit_stacked(members: list[GINModel], X: GraphSet, y: np.ndarray, val: tuple[GraphSet, np.ndarray] | None,
+                 callback: Callback | None) -> None:
+    """Train ``members`` (same parameters, own seeds, inputs already checked) as one dense stack."""
+    from ._dense_fit import DenseTrainSet, StackedGINTrainer, train_stacked
+
+    first = members[0]
+    y_mean = float(np.mean(y))
+    std = float(np.std(y))
+    y_std = std if std > 0 else 1.0
+    target = torch.as_tensor((y - y_mean) / y_std, dtype=torch.float32)
+    train = DenseTrainSet.from_graphs(X)
+    dense_val = None
+    if val is not None:
+        dense_val = (DenseTrainSet.from_graphs(val[0]),
+                     torch.as_tensor((val[1] - y_mean) / y_std, dtype=torch.float32))
+    with torch.random.fork_rng(devices=[]), _one_thread():
+        states = []
+        for m in members:  # each member's initial weights exactly as the reference loop draws them
+            torch.manual_seed(int(m.seed))
+            states.append(m._new_net().state_dict())
+        trainer = StackedGINTrainer(states, n_layers=first.n_layers, pooling=first.pooling,
+                                    virtual_node=first.virtual_node, dropout=float(first.dropout))
+        results = train_stacked(
+            trainer, train, target, dense_val, seeds=[int(m.seed) for m in members], epochs=first.epochs,
+            batch_size=first.batch_size, learning_rate=first.learning_rate, weight_decay=first.weight_decay,
+            loss=first.loss, rank_weight=first.rank_weight, rank_margin=first.rank_margin, patience=first.patience,
+            callback=callback,
+        )
+    for m, r in zip(members, results):
+        m.y_mean_, m.y_std_ = y_mean, y_std
+        m._set_trained(r["state"], r["best_epoch"], r["history"])
