@@ -1,0 +1,269 @@
+"""Every command the docs show, found, checked against the CLI, and run.
+
+Reads the fenced code blocks of README.md, docs/*.md and training_data/README.md. Each
+``bash``/``sh``/``python`` block that shows a command carries a marker on the line before its
+fence, so that nothing documented goes unchecked by accident:
+
+- ``<!-- doc: run -->``: run by the test suite (quick: seconds, on the shipped data);
+- ``<!-- doc: long -->``: run only by ``--run --all`` (minutes to hours: fits, studies, generation);
+- ``<!-- doc: skip (why) -->``: never run here (needs data or hardware this checkout lacks).
+
+A ``run``/``long`` block may be followed by a block marked ``<!-- doc: output -->``: what the
+command prints, compared line by line with what the run printed (trailing spaces ignored), so the
+numbers in the docs are the numbers the commands give.
+
+Every ``surrogate ...`` command line in any bash block, marked or not, is parsed with the CLI's own
+parser (unknown flags, bad choices and missing arguments fail), and every ``python
+bench/...|scripts/...`` line names a script that exists and whose argument parser accepts it;
+``...`` stands for "other arguments" and is dropped before parsing.
+
+    python scripts/doc_commands.py --list            # every documented block and command, file:line
+    python scripts/doc_commands.py --check           # parse every command (what the tests do)
+    python scripts/doc_commands.py --run             # run the 'run' blocks, compare outputs
+    python scripts/doc_commands.py --run --all       # also the 'long' blocks
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import re
+import runpy
+import shlex
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHELL = ("bash", "sh", "shell", "console")
+MARKERS = ("run", "long", "skip", "output")
+_FENCE = re.compile(r"^(?P<indent> *)```(?P<lang>[\w+-]*)[^\n]*\n(?P<body>.*?)^(?P=indent)```[ \t]*$", re.S | re.M)
+_MARK = re.compile(r"<!--\s*doc:\s*(?P<kind>\w+)(?P<why>[^>]*?)\s*-->\s*$")
+_COMMAND = re.compile(r"^\s*(?:[A-Z_]+=\S*\s+)*(?P<cmd>surrogate|python3?|make)\b")
+_LINKED = ("training_data", "checkpoints", "configs", "bench", "scripts", "docs", "surrogate", "tests", "README.md")
+
+
+@dataclass
+class Block:
+    path: Path
+    line: int  # 1-based line of the opening fence
+    lang: str
+    body: str
+    marker: str | None = None
+    why: str = ""
+    output: Block | None = field(default=None, repr=False)
+
+    @property
+    def where(self) -> str:
+        return f"{self.path.relative_to(ROOT) if self.path.is_relative_to(ROOT) else self.path}:{self.line}"
+
+    def commands(self) -> list[tuple[int, str]]:
+        """(line, command) for each command line of a shell block, continuations joined, comments cut."""
+        out, pending, start = [], "", 0
+        for i, raw in enumerate(self.body.splitlines()):
+            text = raw.rstrip()
+            if not pending:
+                start = self.line + 1 + i
+            if text.endswith("\\"):
+                pending += text[:-1] + " "
+                continue
+            text = _strip_comment(pending + text).strip()
+            pending = ""
+            if text.startswith("$ "):
+                text = text[2:]
+            if _COMMAND.match(text):
+                out.append((start, text))
+        return out
+
+
+def documents(root: Path = ROOT) -> list[Path]:
+    """The Markdown files whose commands are checked."""
+    return [root / "README.md", *sorted((root / "docs").glob("*.md")), root / "training_data" / "README.md"]
+
+
+def blocks(path: Path) -> list[Block]:
+    """The fenced blocks of one Markdown file, with their markers and output blocks attached."""
+    text = path.read_text(encoding="utf-8")
+    found: list[Block] = []
+    for m in _FENCE.finditer(text):
+        line = text.count("\n", 0, m.start()) + 1
+        before = text[: m.start()].rstrip("\n").rsplit("\n", 1)[-1]
+        mark = _MARK.search(before)
+        block = Block(path, line, m["lang"].lower(), m["body"], mark["kind"] if mark else None,
+                      mark["why"].strip(" ()") if mark else "")
+        if block.marker == "output" and found:
+            found[-1].output = block
+        found.append(block)
+    return found
+
+
+def needs_marker(block: Block) -> bool:
+    """A shell block showing a command, or a Python block importing the package."""
+    if block.lang in SHELL:
+        return bool(block.commands()) or any(_COMMAND.match(line) for line in block.body.splitlines())
+    return block.lang == "python" and re.search(r"^\s*(import|from) surrogate\b", block.body, re.M) is not None
+
+
+def _strip_comment(line: str) -> str:
+    """The line without a trailing ``# comment`` (a ``#`` inside quotes stays)."""
+    quote = None
+    for i, ch in enumerate(line):
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#" and (i == 0 or line[i - 1].isspace()):
+            return line[:i]
+    return line
+
+
+def _tokens(command: str) -> list[str] | None:
+    """The argument list of the first simple command on the line; None if it needs the shell's variables."""
+    if "$" in command or "`" in command:
+        return None
+    words = shlex.split(command, comments=False)
+    for stop in ("|", ">", ">>", "<", "&&", "||", ";", "&", "2>&1", "2>/dev/null"):
+        if stop in words:
+            words = words[: words.index(stop)]
+    words = [w for w in words if not re.match(r"^[A-Z_]+=", w) or words.index(w) > 0]
+    while words and re.match(r"^[A-Z_]+=", words[0]):
+        words.pop(0)
+    return [w.rstrip(";&") for w in words if w != "..." and w.rstrip(";&")]
+
+
+class _Parsed(Exception):
+    pass
+
+
+def check_command(command: str) -> str | None:
+    """None if the command parses, else why not (one line)."""
+    words = _tokens(command)
+    if words is None or not words:
+        return None
+    if words[0] == "surrogate":
+        from surrogate.cli import build_parser
+
+        return _parse(lambda: build_parser().parse_args(words[1:]))
+    if words[0].startswith("python"):
+        if len(words) < 2 or words[1] == "-m" or words[1].startswith("-"):
+            return None
+        script = ROOT / words[1]
+        if not script.is_file():
+            return f"{words[1]} does not exist"
+        if "argparse" not in script.read_text(encoding="utf-8"):  # no parser to ask: it would just run
+            return f"{words[1]} takes no arguments" if words[2:] else None
+        return _parse(lambda: _run_parser_only(script, words[2:]))
+    return None
+
+
+def _parse(call) -> str | None:
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            call()
+    except _Parsed:
+        return None
+    except SystemExit as exc:
+        if exc.code in (0, None):
+            return None
+        lines = [ln for ln in err.getvalue().splitlines() if ln.strip()]
+        return lines[-1] if lines else f"exit {exc.code}"
+    return None
+
+
+def _run_parser_only(script: Path, argv: list[str]) -> None:
+    """Run ``script`` as __main__ with ``argv`` until its parser has parsed them, then stop."""
+    original = argparse.ArgumentParser.parse_args
+
+    def parse_then_stop(self, args=None, namespace=None):
+        original(self, args, namespace)
+        raise _Parsed()
+
+    old_argv, old_path = sys.argv, list(sys.path)
+    argparse.ArgumentParser.parse_args = parse_then_stop
+    sys.argv, sys.path = [str(script), *argv], [str(script.parent), *sys.path]
+    try:
+        runpy.run_path(str(script), run_name="__main__")
+    finally:
+        argparse.ArgumentParser.parse_args = original
+        sys.argv, sys.path = old_argv, old_path
+
+
+def workdir() -> tempfile.TemporaryDirectory:
+    """A scratch folder that sees the checkout's data, checkpoints and scripts (symlinked)."""
+    tmp = tempfile.TemporaryDirectory(prefix="doc-commands-")
+    for name in _LINKED:
+        if (ROOT / name).exists():
+            os.symlink(ROOT / name, Path(tmp.name) / name)
+    return tmp
+
+
+def run_block(block: Block, cwd: str | Path, timeout: float = 600.0) -> tuple[int, str]:
+    """Run a shell or Python block in ``cwd``; (exit status, stdout + stderr)."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.setdefault("SURROGATE_THREADS", "1")
+    env["MPLBACKEND"] = "Agg"
+    if block.lang == "python":
+        cmd = [sys.executable, "-c", block.body]
+    else:
+        cmd = ["bash", "-euo", "pipefail", "-c", block.body]
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def compare_output(expected: str, got: str) -> str | None:
+    """None if equal line by line (trailing spaces and blank lines at the ends ignored), else the first difference."""
+    a = [ln.rstrip() for ln in expected.strip("\n").splitlines()]
+    b = [ln.rstrip() for ln in got.strip("\n").splitlines()]
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return f"line {i + 1}: documented {x!r}, printed {y!r}"
+    if len(a) != len(b):
+        return f"documented {len(a)} lines, printed {len(b)}"
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--list", action="store_true", help="list every documented block and command")
+    what.add_argument("--check", action="store_true", help="parse every documented command")
+    what.add_argument("--run", action="store_true", help="run the blocks marked 'run' and compare their outputs")
+    p.add_argument("--all", action="store_true", help="with --run: also the blocks marked 'long'")
+    args = p.parse_args(argv)
+
+    every = [b for path in documents() for b in blocks(path)]
+    if args.list:
+        for b in every:
+            if needs_marker(b):
+                print(f"{b.where} [{b.lang}] {b.marker or 'UNMARKED'}")
+                for line, cmd in b.commands():
+                    print(f"    {line}: {cmd}")
+        return 0
+    if args.check:
+        bad = [f"{b.where}: block has no <!-- doc: run|long|skip --> marker" for b in every
+               if needs_marker(b) and b.marker not in ("run", "long", "skip")]
+        bad += [f"{b.path.relative_to(ROOT)}:{line}: {cmd}\n    {why}" for b in every if b.lang in SHELL
+                for line, cmd in b.commands() if (why := check_command(cmd))]
+        print("\n".join(bad) if bad else "every documented command parses")
+        return 1 if bad else 0
+    kinds = ("run", "long") if args.all else ("run",)
+    failures = 0
+    with workdir() as cwd:
+        for b in every:
+            if b.marker not in kinds:
+                continue
+            rc, out = run_block(b, cwd, timeout=None if args.all else 600.0)
+            why = f"exit {rc}" if rc else (compare_output(b.output.body, out) if b.output else None)
+            print(f"{'FAIL' if why else 'ok  '} {b.where}" + (f": {why}" if why else ""))
+            failures += bool(why)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
