@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ._util import resource_path
 from .benchmark_spec import BENCHMARK_FILE, BenchmarkError, check_spec
 from .models._threads import query_threads
 from .noise import check_seed, standard_normal
@@ -39,7 +40,9 @@ FORMAT_VERSION = 1
 #: of a chunk are a few MB; the GIN runs its own smaller chunks inside), and a fixed split keeps
 #: an architecture's prediction the same whatever batch it comes in.
 CHUNK = 8192
-DEFAULT_PATH = Path(__file__).resolve().parents[1] / "checkpoints" / "default"
+#: The shipped default benchmark (:func:`surrogate._util.resource_path`: ``$SURROGATE_RESOURCES``,
+#: the installed package, else the checkout), as found at import; :func:`load` looks again.
+DEFAULT_PATH = resource_path("checkpoints", "default")
 
 
 def _path(path: Any) -> Path:
@@ -369,10 +372,11 @@ class Benchmark:
 
 def load(path: str | Path | None = None, rng: Any = None, threads: int | None = None) -> Benchmark:
     """The shipped default benchmark, or the one at ``path`` (``threads``: see :class:`Benchmark`)."""
-    target = _path(path) if path is not None else DEFAULT_PATH
+    target = _path(path) if path is not None else resource_path("checkpoints", "default")
     if path is None and not (target / BENCHMARK_FILE).exists():
         raise BenchmarkError(
             f"the shipped default benchmark is missing from {target}; a clone of the repository "
-            "carries it under checkpoints/default (pass a path to load another)"
+            "carries it under checkpoints/default (set SURROGATE_RESOURCES to a folder holding "
+            "checkpoints/default, or pass a path to load another)"
         )
     return Benchmark(target, rng=rng, threads=threads)

@@ -29,17 +29,6 @@ COMMANDS = (
 )
 
 
-def _available() -> list:
-    mods = []
-    for name in COMMANDS:
-        try:
-            mods.append(importlib.import_module(f"surrogate.commands.{name}"))
-        except ModuleNotFoundError as err:
-            if err.name != f"surrogate.commands.{name}":
-                raise
-    return mods
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="surrogate",
@@ -48,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for mod in _available():
+    for mod in (importlib.import_module(f"surrogate.commands.{name}") for name in COMMANDS):
         p = sub.add_parser(
             mod.NAME,
             help=mod.HELP,

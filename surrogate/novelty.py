@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._util import atomic_path
+
 __all__ = ["NearestNeighbours", "NoveltyError"]
 
 _CHUNK = 4096
@@ -88,11 +90,9 @@ class NearestNeighbours:
     def save(self, path: str | Path) -> Path:
         """Write one ``.npz`` of plain arrays (no pickled objects)."""
         path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "wb") as fh:
+        with atomic_path(path, mkdir=False) as tmp, open(tmp, "wb") as fh:
             np.savez(fh, reference=self.reference, mean=self.mean, scale=self.scale,
                      k=np.int64(self.k), threshold=np.float64(self.threshold))
-        tmp.replace(path)
         return path
 
     @classmethod

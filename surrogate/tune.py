@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from ._util import atomic_write_text
 from .data import Dataset
 from .ensemble import Ensemble
 from .fit import prepare_fit
@@ -128,16 +129,10 @@ def write_params(
     import yaml
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     doc = {"family": family, **{k: v for k, v in dict(meta or {}).items() if k not in ("family", "params")},
            "params": {k: v for k, v in params.items() if k != "seed"}}
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(
-        f"# Hyperparameters for `surrogate fit --family {family} --params {path.name}`\n"
-        + yaml.safe_dump(doc, sort_keys=False)
-    )
-    tmp.replace(path)
-    return path
+    return atomic_write_text(path, f"# Hyperparameters for `surrogate fit --family {family} --params {path.name}`\n"
+                             + yaml.safe_dump(doc, sort_keys=False))
 
 
 def read_params(path: str | Path, family: str | None = None) -> dict[str, Any]:

@@ -4,7 +4,6 @@ options they share, progress bars and the metrics table."""
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import math
 import sys
@@ -12,12 +11,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from surrogate.models import MODELS
+from surrogate.spaces import SPACES as SPACE_CLASSES
+
 logger = logging.getLogger("surrogate.commands")
 
-FAMILIES = ("gin", "xgb", "lgb", "rf", "knn")
-SPACES = ("darts", "nb201", "generic")
-TABLE_SUFFIXES = (".parquet", ".pq", ".csv", ".jsonl", ".ndjson")
-_SPACE_KEY = b"surrogate.space"
+#: CLI choices, from the registries (a new family or space appears here by itself).
+FAMILIES = tuple(MODELS)
+SPACES = tuple(SPACE_CLASSES)
 
 #: (manifest key, label) of the rows of the metrics table, in order.
 METRIC_ROWS = (
@@ -60,52 +61,13 @@ def add_output_arguments(p: argparse.ArgumentParser) -> None:
 
 def read_data(path: str | Path, space: str | None = None, progress: bool | None = None,
               rename: dict[str, str] | None = None) -> Any:
-    """Read ``--data`` into a :class:`~surrogate.data.Dataset` (see :func:`add_data_arguments`);
-    ``rename`` (``--rename OLD=NEW``) renames a table's columns before they are read."""
-    from surrogate.data import Dataset, read_nb301, read_table
-
-    path = Path(path)
-    if rename and (path.is_dir() or (path.suffix.lower() in (".parquet", ".pq") and path.exists() and _recorded_space(path))):
-        raise ValueError(f"--rename applies to a table's columns; {path} is a result tree or a Dataset file")
-    if not path.exists():
-        raise ValueError(
-            f"--data {path}: no such file or directory; give a result tree directory or a "
-            f"{'/'.join(TABLE_SUFFIXES)} table"
-        )
-    report = None
-    if path.is_dir():
-        if space not in (None, "darts"):
-            raise ValueError(f"--data {path} is a result tree, which holds DARTS architectures; drop --space {space}")
-        dataset, report = read_nb301(path, progress=progress)
-    elif path.suffix.lower() not in TABLE_SUFFIXES:
-        raise ValueError(f"--data {path}: unknown file type {path.suffix!r}; use a directory or one of {', '.join(TABLE_SUFFIXES)}")
-    elif path.suffix.lower() in (".parquet", ".pq") and _recorded_space(path):
-        recorded = _recorded_space(path)
-        if space not in (None, recorded):
-            raise ValueError(f"--data {path} is a Dataset of the {recorded!r} space; drop --space {space}")
-        dataset = Dataset.read_parquet(path)
-    else:
-        dataset, report = read_table(path, space=space or "darts", progress=progress, rename=rename)
-    if report is not None:
-        logger.info("read %s: %s", path, report.summary())
-    if len(dataset) == 0:
-        why = f" (first problem: {report.problems[0][0]}: {report.problems[0][1]})" if report and report.problems else ""
-        hint = "" if space else "; for NAS-Bench-201 or generic cells pass --space nb201 or --space generic"
-        raise ValueError(f"--data {path}: no usable evaluations{why}{hint}")
-    return dataset
-
-
-def _recorded_space(path: Path) -> str | None:
-    """The ``surrogate.space`` a Dataset Parquet file records, ``None`` for another Parquet table."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    """``--data``: :func:`surrogate.data.read_data`, its errors prefixed with the option."""
+    from surrogate.data import read_data as read
 
     try:
-        meta = pq.read_schema(path).metadata or {}
-    except (OSError, pa.ArrowException) as err:
-        raise ValueError(f"--data {path}: cannot read as Parquet ({type(err).__name__}: {err})") from None
-    value = meta.get(_SPACE_KEY)
-    return value.decode() if value else None
+        return read(path, space, progress=progress, rename=rename)
+    except ValueError as err:
+        raise ValueError(f"--data {err}") from None
 
 
 def progress_on(args: argparse.Namespace) -> bool:
@@ -177,20 +139,10 @@ def metrics_table(metrics: Mapping[str, Mapping[str, Any]]) -> str:
 
 
 def dump_json(obj: Any) -> str:
-    """JSON with NaN/inf written as ``null``."""
+    """JSON with NaN/inf written as ``null`` (:func:`surrogate._util.dump_json`, indented)."""
+    from surrogate._util import dump_json as dump
 
-    def clean(v: Any) -> Any:
-        if isinstance(v, float) and not math.isfinite(v):
-            return None
-        if isinstance(v, Mapping):
-            return {str(k): clean(x) for k, x in v.items()}
-        if isinstance(v, (list, tuple)):
-            return [clean(x) for x in v]
-        if hasattr(v, "item") and getattr(v, "shape", None) == ():
-            return clean(v.item())
-        return v
-
-    return json.dumps(clean(obj), indent=2, allow_nan=False)
+    return dump(obj, indent=2)
 
 
 def parse_renames(items: list[str] | None) -> dict[str, str]:

@@ -51,17 +51,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _read_archs(path: str) -> list:
-    from pathlib import Path
+    from surrogate.nas import read_proposals
 
-    from surrogate.space import parse
-
-    text = Path(path).read_text()
-    if path.endswith(".jsonl"):
-        items = [json.loads(line) for line in text.splitlines() if line.strip()]
-        items = [it.get("arch", it.get("genotype", it)) if isinstance(it, dict) and ("arch" in it or "genotype" in it) else it for it in items]
-    else:
-        items = json.loads(text)
-    return parse(list(items))
+    return read_proposals(path)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
+
+from surrogate.nas import OPTIMIZERS
 
 NAME = "propose"
 HELP = "architectures a NAS optimizer reaches on a benchmark, to train next (JSONL for generate --archs)"
@@ -26,7 +27,7 @@ RAW_HELP = True
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--benchmark", "--checkpoint", dest="benchmark",
                    help="benchmark directory (default: the shipped checkpoints/default); --checkpoint is an old alias")
-    p.add_argument("--optimizer", default="re", choices=("re", "ls", "rs", "tpe"), help="optimizer (default: %(default)s)")
+    p.add_argument("--optimizer", default="re", choices=tuple(OPTIMIZERS), help="optimizer (default: %(default)s)")
     p.add_argument("-n", type=int, default=100, help="architectures to propose (default: %(default)s)")
     p.add_argument("--queries", type=int, help="query budget per run (default: 4 n / repeats, at least 50)")
     p.add_argument("--repeats", type=int, default=1, help="independent runs, interleaved (default: %(default)s)")
@@ -40,7 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from surrogate import load
     from surrogate.commands._common import read_data
-    from surrogate.nas import propose
+    from surrogate.nas import propose, write_proposals
 
     bench = load() if args.benchmark is None else load(args.benchmark)
     exclude: set[str] = set()
@@ -49,13 +50,7 @@ def run(args: argparse.Namespace) -> int:
     archs = propose(bench, args.optimizer, args.n, exclude=exclude, queries=args.queries,
                     repeats=args.repeats, seed=args.seed)
     mean = bench.predict(archs) if archs else []
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    with tmp.open("w") as fh:
-        for g, m in zip(archs, mean):
-            fh.write(json.dumps({"arch": str(g), "predicted": round(float(m), 4), "optimizer": args.optimizer}) + "\n")
-    tmp.replace(out)
+    out = write_proposals(args.out, archs, mean, args.optimizer, space=bench.space)
     predicted = float(sum(mean) / len(mean)) if len(archs) else None
     summary = {"out": str(out), "proposed": len(archs), "optimizer": args.optimizer, "excluded": len(exclude),
                "predicted_mean": predicted}

@@ -23,10 +23,12 @@ import argparse
 import json
 import math
 
+from surrogate.nas import OPTIMIZERS
+
 NAME = "search"
 HELP = "run NAS optimizers (rs, re, ls, tpe) on the benchmark; write trajectories and a plot"
 RAW_HELP = True
-_OPTIMIZERS = ("rs", "re", "ls", "tpe")
+_OPTIMIZERS = tuple(OPTIMIZERS)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -45,17 +47,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--x", choices=("time", "queries"), help="horizontal axis of the plot (default: time with --budget-seconds, else queries)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.add_argument("--json", action="store_true", help="print the summary as JSON instead of a table")
-
-
-def _load(checkpoint: str | None):
-    try:
-        from surrogate import load
-    except ImportError:
-        raise RuntimeError(
-            "surrogate.load is not available in this installation, so no benchmark can be loaded; "
-            "update the package (the Benchmark lives in surrogate/benchmark.py)"
-        ) from None
-    return load() if checkpoint is None else load(checkpoint)
 
 
 def _fmt(x: float, spec: str = ".2f") -> str:
@@ -87,7 +78,9 @@ def run(args: argparse.Namespace) -> int:
     if args.budget_seconds is None and args.budget_queries is None:
         args.budget_queries = 200
     budget = Budget(seconds=args.budget_seconds, queries=args.budget_queries)
-    bench = _load(args.benchmark)
+    from surrogate import load
+
+    bench = load() if args.benchmark is None else load(args.benchmark)
     result = search(
         bench,
         args.optimizers,

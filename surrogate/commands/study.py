@@ -36,7 +36,6 @@ RAW_HELP = True
 
 #: The shipped Fashion-MNIST evaluations (relative to the working directory or the checkout).
 DEFAULT_DATA = "training_data/fmnist/results"
-_STUDIES = ("tabular-vs-surrogate", "leave-one-out")
 
 
 def _common(p: argparse.ArgumentParser, study: str) -> None:

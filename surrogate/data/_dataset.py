@@ -42,13 +42,13 @@ import json
 import math
 import os
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from surrogate._util import atomic_path
 from surrogate.spaces import get_space
 
 from ._checks import MISSING_INT
@@ -197,13 +197,8 @@ class Dataset:
 
     def to_parquet(self, path: str | os.PathLike) -> None:
         """Write the table and its metadata to ``path`` (atomically: temp file, then rename)."""
-        path = Path(path)
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        try:
+        with atomic_path(path, mkdir=False) as tmp:
             pq.write_table(self._table, tmp)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
 
     @staticmethod
     def concat(datasets: Iterable[Dataset]) -> Dataset:

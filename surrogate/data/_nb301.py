@@ -29,6 +29,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from surrogate._util import atomic_write_text
 from surrogate.space import Genotype
 
 from ._checks import arch_fields, number
@@ -308,16 +309,7 @@ def write_result(path: str | os.PathLike, result: Mapping) -> Path:
         text = json.dumps(_finite(result), allow_nan=False, default=_json_default)
     except (TypeError, ValueError, RecursionError) as err:
         raise ValueError(f"result for {path.name} cannot be written as JSON: {err}") from None
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return atomic_write_text(path, text, fsync=True)
 
 
 def _finite(x: object) -> object:

@@ -90,13 +90,3 @@ class ReadReport:
             f"{self.n_seen} seen, {self.n_read} read, {self.n_skipped} skipped, "
             f"{self.n_duplicates} duplicates dropped"
         )
-
-    def merge(self, other: ReadReport) -> ReadReport:
-        """A new report with the counts and problems of both."""
-        return ReadReport(
-            n_seen=self.n_seen + other.n_seen,
-            n_read=self.n_read + other.n_read,
-            n_duplicates=self.n_duplicates + other.n_duplicates,
-            problems=self.problems + other.problems,
-            warnings=self.warnings + other.warnings,
-        )

@@ -155,11 +155,15 @@ class FamilyConfig:
 
 
 def config_dir() -> Path:
-    """The ``configs`` directory: ``$SURROGATE_CONFIG_DIR`` if set, else the checkout's ``configs/``."""
+    """The ``configs`` directory: ``$SURROGATE_CONFIG_DIR`` if set, else the shipped one
+    (:func:`surrogate._util.resource_path`: ``$SURROGATE_RESOURCES``, the installed package, the
+    checkout)."""
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "configs"
+    from surrogate._util import resource_path
+
+    return resource_path("configs")
 
 
 def load_config(family: str, path: str | Path | None = None) -> FamilyConfig:

@@ -23,6 +23,7 @@ from ._evolution import RegularizedEvolution
 from ._io import CSV_COLUMNS, read_json, write_csv, write_json
 from ._local_search import LocalSearch
 from ._plot import plot_trajectories
+from ._proposals import read_proposals, write_proposals
 from ._propose import propose
 from ._protocol import BenchmarkLike
 from ._random_search import RandomSearch
@@ -50,6 +51,8 @@ __all__ = [
     "make_optimizer",
     "plot_trajectories",
     "propose",
+    "read_proposals",
+    "write_proposals",
     "read_json",
     "run_many",
     "search",

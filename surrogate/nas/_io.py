@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from surrogate._util import atomic_write_text
+
 from ._trajectory import Trajectory
 
 #: Columns of the CSV, in order (see :meth:`Trajectory.to_records`).
@@ -23,11 +25,8 @@ def write_json(
     trajectories: Sequence[Trajectory], path: str | Path, meta: dict[str, Any] | None = None
 ) -> Path:
     """Write ``{"format", "meta", "trajectories": [Trajectory.to_dict(), ...]}`` (strict JSON)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     doc = {"format": _FORMAT, "meta": meta or {}, "trajectories": [t.to_dict() for t in trajectories]}
-    path.write_text(json.dumps(doc, allow_nan=False) + "\n", encoding="utf-8")
-    return path
+    return atomic_write_text(path, json.dumps(doc, allow_nan=False) + "\n")
 
 
 def read_json(path: str | Path, space: object = None) -> list[Trajectory]:

@@ -13,10 +13,11 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from surrogate.space import Genotype, arch_hash
+from surrogate.space import Genotype
 
 from ._base import Optimizer
 from ._budget import Budget
+from ._evaluator import _space_of
 from ._protocol import BenchmarkLike
 from ._run_many import resolve_optimizers
 
@@ -42,7 +43,7 @@ def propose(
     n : int
         How many architectures to return.
     exclude : iterable of str
-        Canonical hashes (:func:`surrogate.space.arch_hash`) already evaluated; never returned.
+        Canonical hashes (the benchmark space's ``arch_hash``) already evaluated; never returned.
     queries : int, optional
         Query budget of each run (default ``4 * n / repeats``, at least 50).
     repeats : int, default 1
@@ -63,6 +64,7 @@ def propose(
     if q < 1:
         raise ValueError(f"queries must be a positive integer, got {queries!r}")
     (opt,) = resolve_optimizers([optimizer])
+    arch_hash = _space_of(bench).arch_hash
     seen = set(exclude)
     runs: list[list[Genotype]] = []
     for i, child in enumerate(np.random.SeedSequence(seed).spawn(repeats)):

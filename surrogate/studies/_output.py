@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
-import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from surrogate._util import atomic_write_text, dump_json, json_ready
 
 
 def fmt(x: Any, spec: str = ".3f") -> str:
@@ -38,22 +39,8 @@ def text_table(head: Sequence[str], rows: Iterable[Sequence[str]], rule_before: 
     return "\n".join(lines)
 
 
-def finite_or_none(value: Any) -> Any:
-    """JSON-safe copy of ``value``: non-finite floats become ``None``, numpy scalars Python ones."""
-    if isinstance(value, Mapping):
-        return {str(k): finite_or_none(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [finite_or_none(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [finite_or_none(v) for v in value.tolist()]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        return v if math.isfinite(v) else None
-    return value
+#: JSON-safe copy of a value: non-finite floats become ``None``, numpy scalars Python ones.
+finite_or_none = json_ready
 
 
 def mean_std(values: Sequence[float]) -> tuple[float, float]:
@@ -66,10 +53,7 @@ def mean_std(values: Sequence[float]) -> tuple[float, float]:
 
 def write_json(doc: Mapping[str, Any], path: str | Path) -> Path:
     """Write ``doc`` as strict JSON (NaN as ``null``), creating parent folders."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(finite_or_none(doc), indent=2, allow_nan=False) + "\n", encoding="utf-8")
-    return path
+    return atomic_write_text(path, dump_json(doc, indent=2) + "\n")
 
 
 def write_csv(records: Sequence[Mapping[str, Any]], path: str | Path) -> Path:

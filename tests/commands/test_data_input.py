@@ -64,7 +64,7 @@ def test_read_data_dispatch(tmp_path, nb301_tree, nb201_table):
     table.to_parquet(saved)
     back = read_data(saved, progress=False)
     assert back.space == "nb201" and back.fingerprint() == table.fingerprint()
-    with pytest.raises(ValueError, match="drop --space darts"):
+    with pytest.raises(ValueError, match=r"drop the space \(--space darts\)"):
         read_data(saved, "darts")
     with pytest.raises(ValueError, match="result tree"):
         read_data(nb301_tree, "nb201")

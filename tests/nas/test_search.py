@@ -92,11 +92,11 @@ def test_cli_search_on_a_fake_benchmark(bench, tmp_path, monkeypatch, capsys):
     assert "final best acc" in text and "ls" in text and "5000 simulated seconds" in text
 
 
-def test_cli_search_without_a_benchmark_says_so(monkeypatch, tmp_path, capsys):
-    monkeypatch.delattr(surrogate, "load", raising=False)
-    code = main(["search", "--budget-queries", "5", "--out", str(tmp_path), "--no-progress"])
+def test_cli_search_without_a_benchmark_says_so(tmp_path, capsys):
+    code = main(["search", "--benchmark", str(tmp_path), "--budget-queries", "5", "--out", str(tmp_path / "o"),
+                 "--no-progress"])
     assert code == 1
-    assert "surrogate.load is not available" in capsys.readouterr().err
+    assert "is not a benchmark directory" in capsys.readouterr().err
 
 
 def test_cli_search_budgets_are_exclusive(capsys):
