@@ -34,6 +34,7 @@ RANKS: dict[str, int] = {
     "surrogate.data": 5,
     "surrogate.models": 5,
     "surrogate.ensemble": 6,
+    "surrogate.curves": 6,            # learning curves from a final-epoch prediction (models + noise)
     "surrogate.checkpoint": 7,
     "surrogate.split_spec": 7,
     "surrogate.benchmark_spec": 8,
