@@ -1,0 +1,177 @@
+"""Learning-curve quality on held-out real curves (issue 14's targets), per epoch, never pooled.
+
+Reads one fidelity's result tree (every file with a per-epoch ``learning_curves.val_accuracy``),
+splits the architectures (seeded), and on the held-out ones reports at 25/50/75/100 % of training:
+
+- R² and Kendall τ of :class:`surrogate.curves.CurveModel` against the held-out seed-mean curves,
+  given (a) the true final epoch ("shape" alone) and (b) a LightGBM final-epoch model fit on the
+  training architectures ("full"), and of a retrained per-epoch-feature XGBoost baseline
+  (JAHS-Bench-201 style: the epoch is an input, each epoch predicted on its own);
+- Spearman(epoch k, final) of the predicted curves against the real data's;
+- monotonicity violations of the mean curves over ``--n-random`` random architectures, and of
+  the mean cumulative cost (:class:`surrogate.curves.EpochCost`);
+- coverage of the 68 % / 95 % intervals of noisy curves (:class:`surrogate.curves.CurveNoise`)
+  over the held-out seeds' curves, around the held-out seed mean (noise alone).
+
+    python bench/curves.py training_data/fmnist/pilot2/pilot2-f14-c8l5-n6k-e8
+    python bench/curves.py ROOT [ROOT ...] --json --out bench/results/curves.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_curves(roots: list[str]) -> dict:
+    """Rows with a validation curve: architectures, hashes, seeds, curves, epoch and scoring times."""
+    from surrogate.data import read_nb301
+
+    rows: dict[str, list] = {k: [] for k in ("arch", "hash", "seed", "curve", "epoch_time", "eval_time")}
+    for root in roots:
+        ds, _ = read_nb301(root, progress=False)
+        for arch, h, seed, rel in zip(ds.column("arch"), ds.column("arch_hash"), ds.column("seed"), ds.column("path")):
+            doc = json.loads((Path(root) / rel).read_text())
+            lc = doc.get("learning_curves") or {}
+            if not lc.get("val_accuracy"):
+                continue
+            rows["arch"].append(arch)
+            rows["hash"].append(h)
+            rows["seed"].append(int(seed))
+            rows["curve"].append(lc["val_accuracy"])
+            rows["epoch_time"].append(lc.get("epoch_time") or [np.nan] * len(lc["val_accuracy"]))
+            rows["eval_time"].append(lc.get("eval_time") or [0.0] * len(lc["val_accuracy"]))
+    lengths = {len(c) for c in rows["curve"]}
+    if len(lengths) != 1:
+        raise SystemExit(f"curves of different lengths {sorted(lengths)}: give one fidelity's folder")
+    return {k: (np.asarray(v, dtype=float) if k in ("curve", "epoch_time", "eval_time") else np.asarray(v))
+            for k, v in rows.items()}
+
+
+def _r2(y: np.ndarray, p: np.ndarray) -> float:
+    ss = np.sum((y - y.mean()) ** 2)
+    return float(1 - np.sum((y - p) ** 2) / ss) if ss > 0 else float("nan")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("roots", nargs="+", help="result tree(s) of one fidelity")
+    p.add_argument("--test-fraction", type=float, default=0.25, help="held-out architectures (default: %(default)s)")
+    p.add_argument("--rank", type=int, default=3, help="rank of the increment basis (default: %(default)s)")
+    p.add_argument("--n-random", type=int, default=100_000, help="random architectures for the monotonicity count")
+    p.add_argument("--seed", type=int, default=0, help="seed of the split and the models (default: %(default)s)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--out", help="also write the JSON here")
+    args = p.parse_args(argv)
+
+    from scipy.stats import kendalltau, spearmanr
+
+    from surrogate.curves import CurveModel, CurveNoise, EpochCost
+    from surrogate.encode import features
+    from surrogate.models import make_model
+    from surrogate.space import parse, sample
+
+    d = load_curves(args.roots)
+    E = d["curve"].shape[1]
+    hashes, inverse = np.unique(d["hash"], return_inverse=True)
+    inverse = inverse.reshape(-1)
+    n_arch = len(hashes)
+    rng = np.random.default_rng(args.seed)
+    test_arch = np.zeros(n_arch, dtype=bool)
+    test_arch[rng.permutation(n_arch)[: max(2, int(round(args.test_fraction * n_arch)))]] = True
+    first = np.full(n_arch, -1)
+    first[inverse[::-1]] = np.arange(len(inverse))[::-1]
+    counts = np.bincount(inverse, minlength=n_arch)
+    mean_curve = np.zeros((n_arch, E))
+    np.add.at(mean_curve, inverse, d["curve"])
+    mean_curve /= counts[:, None]
+    X = features([parse(a) for a in d["arch"][first]])
+    tr, te = ~test_arch, test_arch
+
+    model = CurveModel.fit(X[tr], mean_curve[tr], rank=args.rank, seed=args.seed)
+    final_model = make_model("lgb", n_estimators=300, learning_rate=0.05, num_leaves=7, min_child_samples=5,
+                             n_jobs=1, seed=args.seed).fit(X[tr], mean_curve[tr, -1])
+    shape = model.curve(X[te], mean_curve[te, -1])
+    full = model.curve(X[te], final_model.predict(X[te]))
+    # JAHS-style baseline: one XGBoost on (features, epoch) rows, each epoch predicted on its own
+    ep = np.arange(1, E + 1, dtype=np.float32)
+    Xe = lambda Z: np.concatenate([np.repeat(Z, E, 0), np.tile(ep, len(Z))[:, None]], axis=1)  # noqa: E731
+    base = make_model("xgb", n_estimators=300, learning_rate=0.05, max_depth=4, n_jobs=1, seed=args.seed)
+    base.fit(Xe(X[tr]), mean_curve[tr].reshape(-1))
+    jahs = base.predict(Xe(X[te])).reshape(-1, E)
+
+    at = sorted({max(1, int(round(q * E))) for q in (0.25, 0.5, 0.75, 1.0)})
+    truth = mean_curve[te]
+    per_epoch = {}
+    for k in at:
+        row = {}
+        for name, pred in (("curve_model_shape", shape), ("curve_model_full", full), ("jahs_xgb", jahs)):
+            row[name] = {"r2": _r2(truth[:, k - 1], pred[:, k - 1]),
+                         "kendall_tau": float(kendalltau(truth[:, k - 1], pred[:, k - 1])[0])}
+        row["spearman_with_final"] = {
+            "real": float(spearmanr(truth[:, k - 1], truth[:, -1])[0]),
+            "curve_model_full": float(spearmanr(full[:, k - 1], full[:, -1])[0]),
+            "jahs_xgb": float(spearmanr(jahs[:, k - 1], jahs[:, -1])[0]),
+        }
+        per_epoch[str(k)] = row
+
+    rand = sample(args.n_random, rng=[args.seed, 7])
+    Xr = features(rand)
+    mean_r = model.curve(Xr, final_model.predict(Xr))
+    jahs_r = base.predict(Xe(Xr[: min(len(Xr), 20000)])).reshape(-1, E)
+    real_monotone = np.all(np.diff(mean_curve, axis=1) >= 0, axis=1)
+    cost = EpochCost.fit(d["epoch_time"][np.all(d["epoch_time"] > 0, axis=1)], d["eval_time"])
+    cum = cost.elapsed(np.random.default_rng(1).uniform(1, 500, size=args.n_random))
+    monotone = {
+        "random_architectures": args.n_random,
+        "curve_model_violations": int(np.sum(np.any(np.diff(mean_r, axis=1) < 0, axis=1))),
+        "jahs_xgb_violations_of_20000": int(np.sum(np.any(np.diff(jahs_r, axis=1) < 0, axis=1))),
+        "cost_violations": int(np.sum(np.any(np.diff(cum, axis=1) <= 0, axis=1))),
+        "real_seed_mean_curves_monotone_share": float(real_monotone.mean()),
+    }
+
+    multi_tr = tr[inverse] & (counts[inverse] >= 2)
+    noise = CurveNoise.fit(inverse[multi_tr], d["curve"][multi_tr])
+    multi_te = te[inverse] & (counts[inverse] >= 2)
+    coverage = {}
+    if multi_te.any():
+        dev = d["curve"][multi_te] - mean_curve[inverse[multi_te]]
+        # a seed mean of k runs is nearer each run than the true mean: deviations shrink by (k-1)/k
+        k_seeds = counts[inverse[multi_te]][:, None]
+        sd = np.sqrt(np.diag(noise.cov))[None, :] * np.sqrt((k_seeds - 1) / k_seeds)
+        coverage = {"held_out_runs": int(multi_te.sum()),
+                    "cov68": float(np.mean(np.abs(dev) <= 0.9945 * sd)),
+                    "cov95": float(np.mean(np.abs(dev) <= 1.96 * sd)),
+                    "seed_std_per_epoch": np.sqrt(np.diag(noise.cov)).tolist()}
+    result = {"roots": args.roots, "epochs": E, "architectures": n_arch, "evaluations": int(len(inverse)),
+              "test_architectures": int(te.sum()), "rank": model.basis.shape[0], "per_epoch": per_epoch,
+              "monotonicity": monotone, "noise_coverage": coverage,
+              "epoch_train_share": cost.train_share.tolist(), "epoch_eval_seconds": cost.eval_seconds.tolist()}
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
+    if args.json:
+        print(json.dumps(result, indent=1))
+        return 0
+    print(f"{n_arch} architectures ({int(te.sum())} held out), {len(inverse)} runs, {E} epochs, rank {model.basis.shape[0]}")
+    print(f"{'epoch':>5}  {'model (true final)':>19}  {'model (LGB final)':>18}  {'JAHS-style XGB':>15}  {'rho(k,final) real/model/jahs':>30}")
+    for k, row in per_epoch.items():
+        cells = [f"{row[n]['r2']:6.2f} / {row[n]['kendall_tau']:5.2f}" for n in ("curve_model_shape", "curve_model_full", "jahs_xgb")]
+        s = row["spearman_with_final"]
+        print(f"{k:>5}  {cells[0]:>19}  {cells[1]:>18}  {cells[2]:>15}  "
+              f"{s['real']:8.2f} {s['curve_model_full']:6.2f} {s['jahs_xgb']:6.2f}")
+    print("(R² / Kendall τ against held-out seed-mean curves)")
+    print(f"monotonicity: {monotone}")
+    if coverage:
+        print(f"noise coverage of held-out seeds (68% / 95%): {coverage['cov68']:.3f} / {coverage['cov95']:.3f} "
+              f"over {coverage['held_out_runs']} runs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
