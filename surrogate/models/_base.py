@@ -231,25 +231,72 @@ class BaseModel:
             self._check_compatible(val[0], "X_val")
         return X, y, val
 
+    #: Whether :meth:`fit_ensemble` may fit members in worker processes (the boosters and the GIN).
+    _parallel_fit: ClassVar[bool] = False
+
     @classmethod
     def fit_ensemble(
         cls, members: list[BaseModel], X: Any, y: Any, X_val: Any = None, y_val: Any = None, *,
         callback: Callback | None = None, on_member: Callable[[int, int], Any] | None = None,
-        threads: int | None = None,
+        on_step: Callable[[int, int, Mapping[str, float]], Any] | None = None, threads: int | None = None,
     ) -> list[BaseModel]:
         """Fit the unfitted ``members`` (one family, each its own seed) on the same data.
 
-        The default fits them one after another, each as ``member.fit`` would; a family may
-        override it to fit them faster together (the GIN trains stacked members in one pass,
-        the boosters several members at once on single-threaded workers). ``on_member(done,
-        total)`` is told as members finish; ``threads`` caps the cores used (``None``: the
-        family's policy, see :mod:`surrogate.models._threads`).
+        Each member trains on one thread; members train side by side in worker processes as
+        the idle cores allow, ``threads`` (or ``SURROGATE_THREADS``) capping them (see
+        :mod:`surrogate.models._threads` and :mod:`surrogate.models._workers`); a member's
+        result does not depend on where it ran. The GIN trains its members in stacks of
+        :data:`surrogate.models.gin.STACK`, each in one dense pass. ``on_member(done, total)``
+        is told as members finish, ``on_step(member, step, info)`` after every epoch or
+        boosting round of a member; ``callback`` (the model callback of :meth:`fit`) keeps the
+        fit in this process.
         """
-        for i, member in enumerate(members):
-            member.fit(X, y, X_val, y_val, callback=callback)
+        from ._threads import fit_workers
+        from ._workers import fit_tasks
+
+        prepared = [m._start_fit(X, y, X_val, y_val) for m in members]
+        X, y, val = prepared[0]
+        tasks = cls._ensemble_tasks(members)
+        per_task = int(getattr(members[0], "n_jobs", None) or 1)
+        workers = 1
+        if cls._parallel_fit:
+            workers = max(1, fit_workers(len(tasks) * per_task, threads) // per_task)
+        finished: list[int] = []
+
+        def done(i: int) -> None:
+            finished.append(i)
             if on_member is not None:
-                on_member(i + 1, len(members))
+                on_member(len(finished), len(members))
+
+        try:
+            fit_tasks(members, tasks, X, y, val, workers=workers, on_step=on_step, on_done=done, callback=callback)
+        except BaseException:
+            for m in members:
+                m._reset()
+            raise
         return members
+
+    @classmethod
+    def _ensemble_tasks(cls, members: list[BaseModel]) -> list[list[int]]:
+        """How :meth:`fit_ensemble` groups members into tasks: one member each by default."""
+        return [[i] for i in range(len(members))]
+
+    @classmethod
+    def _fit_task(cls, group: list[BaseModel], X: Any, y: np.ndarray, val: tuple[Any, np.ndarray] | None, *,
+                  callback: Callback | None = None,
+                  on_step: Callable[[int, int, Mapping[str, float]], Any] | None = None) -> None:
+        """Fit one task's members (their inputs already checked by ``_start_fit``)."""
+        for j, member in enumerate(group):
+            relay = callback
+            if on_step is not None:
+                def relay(step: int, info: Mapping[str, float], j: int = j) -> Any:
+                    on_step(j, step, info)
+                    return callback(step, info) if callback is not None else False
+            try:
+                member._fit(X, y, val, relay)
+            except BaseException:
+                member._reset()
+                raise
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted targets, a float64 array of shape ``(n,)``."""

@@ -308,13 +308,13 @@ def train_stacked(
     rank_margin: float,
     patience: int,
     callback: Callable[[int, Mapping[str, float]], Any] | None = None,
-    on_epoch: Callable[[int, int], Any] | None = None,
+    on_step: Callable[[int, int, Mapping[str, float]], Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Train every member of ``trainer``; returns per member ``{"state", "best_epoch", "history"}``.
 
     ``callback(epoch, info)`` is called once per epoch with the mean ``train`` (and ``val``) loss
-    of the members still training; a true return stops them all. ``on_epoch(epoch, active)``
-    is told after each epoch how many members still train.
+    of the members still training; a true return stops them all. ``on_step(member, epoch,
+    info)`` is told each member's losses after each of its epochs.
     """
     n, m = len(train), trainer.n_members
     shuffles = [torch.Generator().manual_seed(int(s)) for s in seeds]
@@ -362,8 +362,8 @@ def train_stacked(
                     if r["stale"] >= patience:
                         leaving.append(j)
             r["history"].append({"epoch": epoch, **info})
-        if on_epoch is not None:
-            on_epoch(epoch, len(active) - len(leaving))
+            if on_step is not None:
+                on_step(i, epoch, info)
         stop = False
         if callback is not None:
             mean = {"train": sum(train_loss) / len(train_loss)}

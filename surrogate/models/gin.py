@@ -172,6 +172,7 @@ class GINModel(BaseModel):
     input_kind: ClassVar[str] = "graphs"
     input_keys: ClassVar[tuple[str, ...]] = ("node_dim_", "edge_dim_")
     libraries: ClassVar[tuple[str, ...]] = ("torch", "torch_geometric", "safetensors")
+    _parallel_fit: ClassVar[bool] = True
     #: Train with the dense formulation where it applies (CPU, no edge features); ``False``
     #: runs the torch_geometric loop everywhere (bench/fit.py's old path).
     _dense_training: ClassVar[bool] = True
@@ -299,44 +300,32 @@ class GINModel(BaseModel):
     def _fit(self, X: GraphSet, y: np.ndarray, val: tuple[GraphSet, np.ndarray] | None,
              callback: Callback | None) -> None:
         if self._dense_ok():
-            _fit_stacked([self], X, y, val, callback)
+            _fit_stacked([self], X, y, val, callback, None)
         else:
             self._fit_reference(X, y, val, callback)
 
     @classmethod
-    def fit_ensemble(
-        cls, members: list[BaseModel], X: Any, y: Any, X_val: Any = None, y_val: Any = None, *,
-        callback: Callback | None = None, on_member: Callable[[int, int], Any] | None = None,
-        threads: int | None = None,
-    ) -> list[BaseModel]:
-        """Fit the members in stacks of :data:`STACK`, each stack in one dense pass (see
-        :mod:`surrogate.models._dense_fit`); stacks run side by side in worker processes where
-        the cores allow (:func:`surrogate.models._threads.fit_workers`). The stacks are fixed by
-        the members' order, never by the cores, so the same seeds give the same bytes on any
-        number of workers."""
+    def _ensemble_tasks(cls, members: list[BaseModel]) -> list[list[int]]:
+        """Stacks of :data:`STACK` members in their order (fixed, never by the cores, so the
+        same seeds give the same bytes on any number of workers), where the dense loop applies
+        and the members differ only in seed; else one member per task."""
         shared = [{k: v for k, v in m.get_params().items() if k != "seed"} for m in members]
-        if len(members) < 2 or not cls._dense_training or any(p != shared[0] for p in shared):
-            return super().fit_ensemble(members, X, y, X_val, y_val, callback=callback, on_member=on_member,
-                                        threads=threads)
-        prepared = [m._start_fit(X, y, X_val, y_val) for m in members]
-        X, y, val = prepared[0]
-        if not members[0]._dense_ok():
-            return super().fit_ensemble(members, X, y, None if val is None else val[0],
-                                        None if val is None else val[1], callback=callback, on_member=on_member,
-                                        threads=threads)
-        groups = [members[i:i + STACK] for i in range(0, len(members), STACK)]
-        done = 0
+        if not members[0]._dense_ok() or any(p != shared[0] for p in shared):
+            return super()._ensemble_tasks(members)
+        return [list(range(i, min(i + STACK, len(members)))) for i in range(0, len(members), STACK)]
+
+    @classmethod
+    def _fit_task(cls, group: list[BaseModel], X: Any, y: np.ndarray, val: tuple[Any, np.ndarray] | None, *,
+                  callback: Callback | None = None,
+                  on_step: Callable[[int, int, Mapping[str, float]], Any] | None = None) -> None:
+        if len(group) == 1 or not group[0]._dense_ok():
+            return super()._fit_task(group, X, y, val, callback=callback, on_step=on_step)
         try:
-            for group in groups:
-                _fit_stacked(group, X, y, val, callback)
-                done += len(group)
-                if on_member is not None:
-                    on_member(done, len(members))
+            _fit_stacked(group, X, y, val, callback, on_step)
         except BaseException:
-            for m in members:
+            for m in group:
                 m._reset()
             raise
-        return members
 
     def _fit_reference(self, X: GraphSet, y: np.ndarray, val: tuple[GraphSet, np.ndarray] | None,
                        callback: Callback | None) -> None:
@@ -470,7 +459,7 @@ class GINModel(BaseModel):
 
 
 def _fit_stacked(members: list[GINModel], X: GraphSet, y: np.ndarray, val: tuple[GraphSet, np.ndarray] | None,
-                 callback: Callback | None) -> None:
+                 callback: Callback | None, on_step: Callable[[int, int, Mapping[str, float]], Any] | None) -> None:
     """Train ``members`` (same parameters, own seeds, inputs already checked) as one dense stack."""
     from ._dense_fit import DenseTrainSet, StackedGINTrainer, train_stacked
 
@@ -495,7 +484,7 @@ def _fit_stacked(members: list[GINModel], X: GraphSet, y: np.ndarray, val: tuple
             trainer, train, target, dense_val, seeds=[int(m.seed) for m in members], epochs=first.epochs,
             batch_size=first.batch_size, learning_rate=first.learning_rate, weight_decay=first.weight_decay,
             loss=first.loss, rank_weight=first.rank_weight, rank_margin=first.rank_margin, patience=first.patience,
-            callback=callback,
+            callback=callback, on_step=on_step,
         )
     for m, r in zip(members, results):
         m.y_mean_, m.y_std_ = y_mean, y_std

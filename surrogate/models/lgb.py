@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ._base import BaseModel, Callback, check_number
-from ._threads import current_threads
+from ._threads import booster_fit_threads, current_threads
 
 __all__ = ["LightGBMModel"]
 
@@ -45,7 +45,10 @@ class LightGBMModel(BaseModel):
     lambda_l1 : float, default 0.0
     early_stopping_rounds : int, default 50
     n_jobs : int or None, default None
-        Threads (``None``: LightGBM's default).
+        Threads to fit on. ``None``: one inside an ensemble (members train side by side in
+        worker processes instead, see :mod:`surrogate.models._threads`), else the idle cores
+        (capped by ``SURROGATE_THREADS``). LightGBM's default took every thread, which on a
+        shared machine cost more than it gained (issue 13).
     seed : int, default 0
 
     Attributes
@@ -56,6 +59,7 @@ class LightGBMModel(BaseModel):
     """
 
     family: ClassVar[str] = "lgb"
+    _parallel_fit: ClassVar[bool] = True
     libraries: ClassVar[tuple[str, ...]] = ("lightgbm",)
 
     def __init__(
@@ -121,8 +125,7 @@ class LightGBMModel(BaseModel):
             "force_row_wise": True,
             "verbosity": -1,
         }
-        if self.n_jobs is not None:
-            params["num_threads"] = int(self.n_jobs)
+        params["num_threads"] = booster_fit_threads(self.n_jobs)
         return params
 
     def _fit(self, X: np.ndarray, y: np.ndarray, val: tuple[np.ndarray, np.ndarray] | None,
@@ -262,3 +265,4 @@ def _relay(callback: Callback) -> Any:
 
     relay.order = 40  # after early stopping's bookkeeping (order 30)
     return relay
+

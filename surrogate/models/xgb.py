@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ._base import BaseModel, Callback, check_number
-from ._threads import current_threads
+from ._threads import booster_fit_threads, current_threads
 from ._ubjson import check_ubjson
 
 __all__ = ["XGBoostModel"]
@@ -45,7 +45,9 @@ class XGBoostModel(BaseModel):
     early_stopping_rounds : int, default 50
         Stop after this many rounds without validation improvement (only with a validation split).
     n_jobs : int or None, default None
-        Threads (``None``: XGBoost's default, all cores).
+        Threads to fit on. ``None``: one inside an ensemble (members train side by side in
+        worker processes instead, see :mod:`surrogate.models._threads`), else the idle cores
+        (capped by ``SURROGATE_THREADS``).
     seed : int, default 0
 
     Attributes
@@ -58,6 +60,7 @@ class XGBoostModel(BaseModel):
     """
 
     family: ClassVar[str] = "xgb"
+    _parallel_fit: ClassVar[bool] = True
     libraries: ClassVar[tuple[str, ...]] = ("xgboost",)
 
     def __init__(
@@ -119,8 +122,7 @@ class XGBoostModel(BaseModel):
             "seed": int(self.seed),
             "verbosity": 0,
         }
-        if self.n_jobs is not None:
-            params["nthread"] = int(self.n_jobs)
+        params["nthread"] = booster_fit_threads(self.n_jobs)
         return params
 
     def _fit(self, X: np.ndarray, y: np.ndarray, val: tuple[np.ndarray, np.ndarray] | None,
@@ -208,3 +210,4 @@ class _Relay:
                 return bool(callback(epoch, info))
 
         return Relay()
+
