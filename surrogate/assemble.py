@@ -1,13 +1,17 @@
-"""Assemble a benchmark directory from evaluation data: fit each model, measure, write benchmark.json.
+"""Assemble a benchmark directory: from evaluation data (fit each model, measure, write
+benchmark.json) or from checkpoints already fit (copy them, measure, write benchmark.json).
 
-The shipped default (``checkpoints/default``) is made by ``scripts/build_default.py``, which calls
-:func:`assemble_benchmark` on the shipped Fashion-MNIST evaluations.
+:func:`assemble_benchmark` fits the models itself; the shipped default (``checkpoints/default``) is
+made by ``scripts/build_default.py``, which calls it on the shipped Fashion-MNIST evaluations.
+:func:`assemble_from_checkpoints` (the ``surrogate assemble`` command) takes checkpoints of
+``surrogate fit``, of any search space, and the data they were fit on.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -15,13 +19,17 @@ from typing import Any
 
 import numpy as np
 
+from ._util import atomic_write_text
 from .benchmark import BENCHMARK_FILE, FORMAT_VERSION
 from .benchmark_spec import check_spec
 from .data import Dataset
 from .fit import evaluate, fit_surrogate, seed_statistics, split_indices
 from .metrics import report_to_json
+from .spaces import get_space
 
-__all__ = ["assemble_benchmark", "fidelity_of", "pooled_seed_std"]
+logger = logging.getLogger(__name__)
+
+__all__ = ["assemble_benchmark", "assemble_from_checkpoints", "fidelity_of", "pooled_seed_std"]
 
 
 def pooled_seed_std(dataset: Dataset, target: str) -> tuple[float, int]:
@@ -72,15 +80,14 @@ def assemble_benchmark(
     ``params`` maps a model name (``"<target>-<family>"``, e.g. ``"val_accuracy-lgb"``) or a family
     to hyperparameters; the model name wins. Every model uses the same seeded split.
     """
-    from .cost import build_cost_tables
-
     out = Path(out)
     if out.exists():
         if not overwrite:
             raise ValueError(f"{out} exists; pass overwrite=True to replace it")
         if not (out / BENCHMARK_FILE).exists():
             raise ValueError(f"{out} exists and is not a benchmark directory; refusing to replace it")
-    fid = fidelity_of(dataset)
+    space = get_space(dataset.space)
+    fid = fidelity_of(dataset) if space.has_cost or "fidelity" in dataset.columns else None
     noise = {}  # measured first: a noise model that cannot be estimated fails before any fit
     for target in dict.fromkeys(t for t, _ in models):
         sd, n = pooled_seed_std(dataset, target)
@@ -97,7 +104,7 @@ def assemble_benchmark(
             dataset, family=family, target=target, n_members=n_members,
             params=(params or {}).get(name, (params or {}).get(family)), seed=seed, progress=progress,
         )
-        result.save(out / name, extra={"fidelity": fid})
+        result.save(out / name, extra={"fidelity": fid} if fid is not None else None)
         _, _, std = evaluate(result.ensemble, result.space, dataset, target, te)
         entries[name] = {
             "target": target,
@@ -108,24 +115,178 @@ def assemble_benchmark(
             "test": report_to_json(result.metrics.get("test", {})),
             "fit_seconds": result.fit_seconds,
         }
+    _write_spec(out, dataset, space, fid, split_desc, entries, _defaults(default, models, entries), noise)
+    return out
+
+
+def _defaults(default: Mapping[str, str] | None, models: Sequence[tuple[str, str]], entries: Mapping) -> dict:
+    """Target -> model name: ``default`` (a model name or a family), else the first listed."""
     defaults = dict(default or {})
     for target, family in models:
         defaults.setdefault(target, f"{target}-{family}")
     for target, name in list(defaults.items()):
         if name not in entries and f"{target}-{name}" in entries:
             defaults[target] = f"{target}-{name}"
+    return defaults
+
+
+def _write_spec(out: Path, dataset: Dataset, space: Any, fid: Mapping | None, split: Any, entries: dict,
+                defaults: dict, noise: dict) -> None:
+    """Check and write ``benchmark.json``; cost tables where the space has a cost model and the
+    fidelity is known (measured from the real network modules, which imports torch)."""
+    tables = None
+    if space.has_cost and fid is not None:
+        from .cost import build_cost_tables
+
+        tables = build_cost_tables(fid["layers"], fid["channels"], fid["resolution"])
+    elif space.has_cost:
+        logger.warning("no training fidelity known, so the benchmark gets no cost tables (params, FLOPs)")
     spec = {
         "format_version": FORMAT_VERSION,
-        "space": dataset.space,
-        "fidelity": fid,
+        "space": space.name,
+        "fidelity": None if fid is None else dict(fid),
         "data": {"rows": len(dataset), "architectures": int(len(np.unique(dataset.column("arch_hash")))),
                  "fingerprint": dataset.fingerprint()},
-        "split": split_desc,
+        "split": split,
         "models": entries,
         "default": defaults,
         "noise": noise,
-        "cost_tables": build_cost_tables(fid["layers"], fid["channels"], fid["resolution"]),
+        "cost_tables": tables,
     }
     check_spec(spec, out)  # what loading checks, so a bad benchmark fails here, not at query time
-    (out / BENCHMARK_FILE).write_text(json.dumps(spec, indent=1, allow_nan=False))
+    atomic_write_text(out / BENCHMARK_FILE, json.dumps(spec, indent=1, allow_nan=False))
+
+
+def _noise(dataset: Dataset, target: str, seed_std: Mapping[str, float]) -> dict:
+    if target in seed_std:
+        sd = seed_std[target]
+        if isinstance(sd, bool) or not isinstance(sd, (int, float)) or not np.isfinite(sd) or sd < 0:
+            raise ValueError(f"seed_std[{target!r}] must be a finite number >= 0, got {sd!r}")
+        return {"seed_std": float(sd), "how": "given when the benchmark was assembled"}
+    try:
+        sd, n = pooled_seed_std(dataset, target)
+    except ValueError as err:
+        raise ValueError(f"{err}; or give the seed noise yourself (seed_std={{{target!r}: SD}}, "
+                         f"surrogate assemble --seed-std {target}=SD; 0 for none)") from None
+    return {"seed_std": sd, "n_multi_seed_architectures": n,
+            "how": "pooled within-architecture std over the multi-seed subset (rows with a finite value)"}
+
+
+def assemble_from_checkpoints(
+    checkpoints: Sequence[str | Path],
+    out: str | Path,
+    dataset: Dataset,
+    *,
+    seed_std: Mapping[str, float] | None = None,
+    default: Mapping[str, str] | None = None,
+    fidelity: Mapping[str, Any] | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Build a benchmark directory at ``out`` from checkpoints of ``fit_surrogate`` / ``surrogate fit``.
+
+    Each checkpoint is loaded with every check (:func:`surrogate.checkpoint.load_fitted`) and
+    copied to ``out/<target>-<family>`` (its folder name when two share that). ``dataset`` is the
+    data they were fit on: it gives each model's out-of-distribution threshold (the 99th
+    percentile of its calibrated std on its own test split, rebuilt from the manifest; on all
+    rows when the data is not the fit data) and the seed noise of each target (the pooled
+    within-architecture std of its multi-seed rows) unless ``seed_std`` gives it.
+
+    Parameters
+    ----------
+    checkpoints : paths
+        One or more checkpoint directories, all of one search space, with a ``val_accuracy``
+        model among them (a ``train_time`` model makes runtime queries and time budgets work).
+    out : path
+        The benchmark directory to write.
+    dataset : Dataset
+        The evaluations the checkpoints were fit on.
+    seed_std : mapping, optional
+        ``{target: std}``: the seed noise to add with ``with_noise=True``, for data without
+        repeated seeds (0 adds none).
+    default : mapping, optional
+        ``{target: model name or family}`` answering each target (default: the first listed).
+    fidelity : mapping, optional
+        The training fidelity (``layers``, ``channels``, ``resolution``) for a space with a cost
+        model; default: recorded in a checkpoint, else the data's ``fidelity`` column.
+    overwrite : bool, default False
+        Replace an existing benchmark directory at ``out``.
+
+    Returns
+    -------
+    Path
+        ``out``; :func:`surrogate.load` reads it.
+
+    Raises
+    ------
+    ValueError
+        For checkpoints of different spaces or of another space than the data, two of one name,
+        no ``val_accuracy`` model, seed noise that cannot be measured, or an ``out`` that exists.
+    """
+    from .checkpoint import load_fitted
+    from .evaluation import evaluate_checkpoint
+
+    out = Path(out)
+    paths = [Path(c) for c in checkpoints]
+    if not paths:
+        raise ValueError("assemble needs at least one checkpoint")
+    if out.exists() and not overwrite:
+        raise ValueError(f"{out} exists; pass overwrite=True (--overwrite) to replace it")
+    if out.exists() and not (out / BENCHMARK_FILE).exists():
+        raise ValueError(f"{out} exists and is not a benchmark directory; refusing to replace it")
+    if any(out.resolve() == p.resolve() or out.resolve() in p.resolve().parents for p in paths):
+        raise ValueError(f"{out} holds one of the checkpoints; write the benchmark elsewhere")
+    fitted = [load_fitted(p) for p in paths]
+    spaces = {f.space.name for f in fitted}
+    if len(spaces) != 1:
+        raise ValueError(f"the checkpoints encode different spaces {sorted(spaces)}; a benchmark has one")
+    space = fitted[0].space
+    if dataset.space != space.name:
+        raise ValueError(f"the checkpoints are of the {space.name!r} space but the data is {dataset.space!r}")
+    names: dict[str, int] = {}
+    for i, f in enumerate(fitted):
+        name = f"{f.manifest.get('target')}-{f.manifest['family']}"
+        if name in names:
+            name = paths[i].name
+        if name in names:
+            raise ValueError(f"two checkpoints would both be {name!r} in the benchmark; rename a folder")
+        names[name] = i
+    models = [(fitted[i].manifest.get("target"), fitted[i].manifest["family"]) for i in names.values()]
+    if "val_accuracy" not in {t for t, _ in models}:
+        raise ValueError("a benchmark answers val_accuracy: give a checkpoint fit on it (surrogate fit --target val_accuracy)")
+    noise = {target: _noise(dataset, target, dict(seed_std or {})) for target in dict.fromkeys(t for t, _ in models)}
+    fid = dict(fidelity) if fidelity is not None else None
+    for f in fitted:
+        recorded = (f.manifest.get("extra") or {}).get("fidelity")
+        if fid is None and isinstance(recorded, Mapping):
+            fid = dict(recorded)
+    if fid is None and space.has_cost and "fidelity" in dataset.columns:
+        fid = fidelity_of(dataset)
+    entries: dict[str, dict] = {}
+    for name, i in names.items():
+        f, target = fitted[i], fitted[i].manifest.get("target")
+        same_data = f.manifest.get("data_fingerprint") == dataset.fingerprint()
+        rows = "test" if same_data and f.manifest.get("split") else "all"
+        ev = evaluate_checkpoint((f.ensemble, f.manifest), dataset, rows=rows, target=target)
+        if rows == "test" and len(ev.std) == 0:
+            ev = evaluate_checkpoint((f.ensemble, f.manifest), dataset, rows="val", target=target)
+        entries[name] = {
+            "target": target,
+            "family": f.manifest["family"],
+            "dir": name,
+            "ood_std_threshold": float(np.quantile(ev.std, 0.99)),
+            "test": report_to_json(ev.metrics) if rows != "all" else (f.manifest.get("metrics") or {}).get("test"),
+            "source": str(paths[i]),
+        }
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    for name, i in names.items():
+        shutil.copytree(paths[i], out / name)
+        entries[name]["manifest_sha256"] = hashlib.sha256((out / name / "manifest.json").read_bytes()).hexdigest()
+    split = fitted[names[next(n for n, (t, _) in zip(names, models) if t == "val_accuracy")]].manifest.get("split")
+    try:
+        _write_spec(out, dataset, space, fid, split, entries, _defaults(default, models, entries), noise)
+    except Exception:
+        shutil.rmtree(out, ignore_errors=True)
+        raise
     return out

@@ -22,6 +22,7 @@ COMMANDS = (
     "fit",
     "evaluate",
     "tune",
+    "assemble",
     "search",
     "propose",
     "study",
@@ -32,7 +33,8 @@ COMMANDS = (
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="surrogate",
-        description="Surrogate benchmark for the DARTS search space: query, fit, generate, study.",
+        description="Surrogate benchmarks for cell search spaces (DARTS, NAS-Bench-201, generic cells): "
+                    "query, fit, assemble, generate, study.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")

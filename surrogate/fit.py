@@ -125,7 +125,8 @@ class FitData:
 
 
 def prepare_fit(
-    dataset: Dataset, family: str, target: str, split: Any = None, seed: int = 0, *, min_rows: int = 1
+    dataset: Dataset, family: str, target: str, split: Any = None, seed: int = 0, *, min_rows: int = 1,
+    train_size: int | None = None,
 ) -> FitData:
     """What every fit of ``family`` on ``dataset`` starts from (``fit_surrogate``, ``tune``).
 
@@ -144,7 +145,9 @@ def prepare_fit(
     if isinstance(split, str):
         from .split_spec import resolve_split
 
-        (tr, va, te), split_desc = resolve_split(dataset, split, seed)
+        (tr, va, te), split_desc = resolve_split(dataset, split, seed, train_size=train_size)
+    elif train_size is not None:
+        raise ValueError("train_size needs a split spec string (e.g. split='random')")
     else:
         (tr, va, te), split_desc = split_indices(dataset, split, seed)
     y_all = dataset.column(target).astype(float)
@@ -205,6 +208,7 @@ def fit_surrogate(
     calibrate: bool = True,
     progress: bool | None = None,
     callback: Callable | None = None,
+    train_size: int | None = None,
 ) -> FitResult:
     """Fit an ensemble of ``family`` on ``dataset`` and measure it.
 
@@ -214,8 +218,10 @@ def fit_surrogate(
     family : {"gin", "xgb", "lgb", "rf", "knn"}
     target : str, default "val_accuracy"
         Any numeric column (``train_time`` for a runtime model).
-    split : None, fractions or (train, val, test) indices
-        See :func:`split_indices`; default a seeded 80/10/10 split by architecture.
+    split : None, str, fractions or (train, val, test) indices
+        A spec of :func:`surrogate.split_spec.resolve_split` (``"random"``, ``"rows"``,
+        ``"official:DIR"``, ``"leave-out:COLUMN=VALUE"``) or what :func:`split_indices` takes;
+        default a seeded 80/10/10 split by architecture.
     n_members : int, default 10
     params : mapping, optional
         Model hyperparameters (defaults: ``configs/models/<family>.yaml``).
@@ -223,8 +229,11 @@ def fit_surrogate(
         Seeds the split (when random) and the members.
     calibrate : bool, default True
         Fit the std calibration on the validation split.
+    train_size : int, optional
+        With a spec string: fit on a seeded subsample of this many training rows (recorded in
+        the split, so evaluation rebuilds it).
     """
-    prep = prepare_fit(dataset, family, target, split, seed)
+    prep = prepare_fit(dataset, family, target, split, seed, train_size=train_size)
     space, (tr, va, te), split_desc, y_all = prep.space, prep.rows, prep.split, prep.y
     X_tr, X_va = prep.X_train, prep.X_val
     t0 = time.perf_counter()

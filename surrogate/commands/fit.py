@@ -63,7 +63,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from surrogate.fit import fit_surrogate
-    from surrogate.split_spec import resolve_split
     from surrogate.tune import read_params
 
     from ._common import parse_renames, read_data, step_bar
@@ -79,25 +78,22 @@ def run(args: argparse.Namespace) -> int:
         from surrogate.data import select_fidelity
 
         dataset = select_fidelity(dataset, args.fidelity)
-    parts, split_desc = resolve_split(dataset, args.split, seed=args.seed, train_size=args.train_size)
-    plain = split_desc["kind"] == "random_by_architecture" and args.train_size is None
-    split = tuple(split_desc["fractions"]) if plain else parts
     bar = step_bar(args.family, params) if show else None
     try:
         result = fit_surrogate(
-            dataset, family=args.family, target=args.target, split=split, n_members=args.members,
-            params=params, seed=args.seed, calibrate=not args.no_calibrate, progress=show, callback=bar,
+            dataset, family=args.family, target=args.target, split=args.split, train_size=args.train_size,
+            n_members=args.members, params=params, seed=args.seed, calibrate=not args.no_calibrate,
+            progress=show, callback=bar,
         )
     finally:
         if bar is not None:
             bar.close()
-    result.split = split_desc
     path = None
     if args.out:
         path = result.save(args.out, overwrite=args.overwrite, extra={"params_file": args.params, "fidelity": args.fidelity})
     if args.json:
         print(dump_json({
-            "family": args.family, "target": args.target, "space": dataset.space, "split": split_desc,
+            "family": args.family, "target": args.target, "space": dataset.space, "split": result.split,
             "sizes": result.sizes, "fit_seconds": result.fit_seconds, "metrics": result.metrics,
             "calibration": result.ensemble.calibration_.to_dict() if hasattr(result.ensemble, "calibration_") else None,
             "checkpoint": str(path) if path else None,

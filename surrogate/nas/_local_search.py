@@ -10,6 +10,9 @@ import numpy as np
 from ._base import Optimizer
 from ._evaluator import Evaluator
 
+#: Restarts in a row that evaluate nothing new before a run stops early (its space is searched out).
+_MAX_IDLE_RESTARTS = 1000
+
 
 class LocalSearch(Optimizer):
     """Hill climbing over the one-change neighbourhood, restarting at local optima.
@@ -19,7 +22,9 @@ class LocalSearch(Optimizer):
     removed) in one batch and move to the best one if it beats the current architecture
     (by observed accuracy). When none does, the current architecture is a local optimum: record
     it and restart from a new random architecture. Architectures already evaluated in this run
-    (up to isomorphism) are not evaluated again; their observed accuracy is reused.
+    (up to isomorphism) are not evaluated again; their observed accuracy is reused, so in a small
+    space every restart may come to evaluate nothing new: after 1,000 such restarts in a row the
+    run stops before its budget is spent.
 
     Parameters
     ----------
@@ -47,7 +52,11 @@ class LocalSearch(Optimizer):
         space = evaluator.space
         seen: dict[str, float] = {}
         self.local_optima_: list[tuple[Any, float]] = []
+        idle = 0  # restarts in a row that evaluated nothing new
         while not evaluator.exhausted:
+            if idle >= _MAX_IDLE_RESTARTS:
+                return  # every architecture a restart reaches was seen: a small space, searched out
+            n_before = evaluator.n_queries
             current = space.sample(1, rng=rng)[0]
             key = space.arch_hash(current)
             if key in seen:
@@ -69,7 +78,9 @@ class LocalSearch(Optimizer):
                     return  # budget spent mid-neighbourhood
                 best = max(range(len(nbrs)), key=lambda i: seen[keys[i]], default=None)
                 if best is None or seen[keys[best]] <= current_acc:
-                    self.local_optima_.append((current, current_acc))
+                    idle = idle + 1 if evaluator.n_queries == n_before else 0
+                    if not idle:
+                        self.local_optima_.append((current, current_acc))
                     break
                 current, current_acc = nbrs[best], seen[keys[best]]
                 if evaluator.exhausted:

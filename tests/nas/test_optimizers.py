@@ -173,3 +173,25 @@ def test_with_seed_drops_learned_state(bench):
     other = opt.with_seed(5)
     assert other.seed == 5 and opt.seed == 0
     assert not hasattr(other, "population_") and other.population_size == 4
+
+
+def test_local_search_stops_when_a_small_space_is_searched_out():
+    """Every cell of a 5-cell space seen: restarts evaluate nothing new, so the run ends early."""
+    from surrogate.space import generic
+    from surrogate.spaces import get_space
+
+    space = get_space("generic").fit(generic.parse(
+        [{"nodes": ["in", op, "out"], "edges": [[0, 1], [1, 2]]} for op in ("a", "b", "c", "d", "e")]))
+
+    class Tiny:
+        def __init__(self):
+            self.space = space
+
+        def predict(self, archs, with_noise=False, seed=None):
+            return np.array([float(ord(a.nodes[1])) for a in archs])
+
+        def predict_runtime(self, archs):
+            return np.ones(len(archs))
+
+    traj = LocalSearch(seed=0).run(Tiny(), Budget(queries=50))
+    assert len(traj) == 5 and len({a.nodes[1] for a in traj.archs}) == 5
