@@ -208,6 +208,7 @@ def fit_surrogate(
     calibrate: bool = True,
     progress: bool | None = None,
     callback: Callable | None = None,
+    threads: int | None = None,
     train_size: int | None = None,
 ) -> FitResult:
     """Fit an ensemble of ``family`` on ``dataset`` and measure it.
@@ -229,6 +230,9 @@ def fit_surrogate(
         Seeds the split (when random) and the members.
     calibrate : bool, default True
         Fit the std calibration on the validation split.
+    threads : int, optional
+        Most cores the members train on (``None``: ``SURROGATE_THREADS`` or the idle cores;
+        see :meth:`surrogate.ensemble.Ensemble.fit`).
     train_size : int, optional
         With a spec string: fit on a seeded subsample of this many training rows (recorded in
         the split, so evaluation rebuilds it).
@@ -243,6 +247,8 @@ def fit_surrogate(
         fit_kwargs["progress"] = progress
     if callback is not None:
         fit_kwargs["callback"] = callback
+    if threads is not None:
+        fit_kwargs["threads"] = threads
     ens.fit(X_tr, y_all[tr], X_va, y_all[va], **fit_kwargs)
     if calibrate and n_members >= 2:
         ens.calibrate(X_va, y_all[va])

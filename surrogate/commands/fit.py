@@ -58,6 +58,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace an existing checkpoint at --out (default: off)")
     p.add_argument("--no-calibrate", action="store_true",
                    help="keep the members' raw std instead of calibrating it on validation (default: calibrate)")
+    p.add_argument("--threads", type=int, metavar="N",
+                   help="most cores to train on: members train on one thread each, side by side in up to N "
+                        "worker processes (default: $SURROGATE_THREADS, else the idle cores)")
     add_output_arguments(p)
 
 
@@ -65,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     from surrogate.fit import fit_surrogate
     from surrogate.tune import read_params
 
-    from ._common import parse_renames, read_data, step_bar
+    from ._common import parse_renames, read_data
 
     if args.members < 1:
         raise ValueError(f"--members must be at least 1, got {args.members}")
@@ -78,16 +81,11 @@ def run(args: argparse.Namespace) -> int:
         from surrogate.data import select_fidelity
 
         dataset = select_fidelity(dataset, args.fidelity)
-    bar = step_bar(args.family, params) if show else None
-    try:
-        result = fit_surrogate(
-            dataset, family=args.family, target=args.target, split=args.split, train_size=args.train_size,
-            n_members=args.members, params=params, seed=args.seed, calibrate=not args.no_calibrate,
-            progress=show, callback=bar,
-        )
-    finally:
-        if bar is not None:
-            bar.close()
+    result = fit_surrogate(
+        dataset, family=args.family, target=args.target, split=args.split, train_size=args.train_size,
+        n_members=args.members, params=params, seed=args.seed, calibrate=not args.no_calibrate,
+        progress=show, threads=args.threads,
+    )
     path = None
     if args.out:
         path = result.save(args.out, overwrite=args.overwrite, extra={"params_file": args.params, "fidelity": args.fidelity})

@@ -24,7 +24,8 @@ RAW_HELP = True
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("archs", nargs="*", help="architectures (Genotype strings or JSON config dicts)")
+    p.add_argument("archs", nargs="*", help="architectures in any form the benchmark's space parses (DARTS: Genotype "
+                                            "strings or JSON config dicts; NB201 strings; generic JSON cells)")
     p.add_argument("--file", help="file with one architecture per line ('-' for standard input)")
     p.add_argument("--known", nargs="*", help="well-known cells by name (darts_v1, darts_v2, ...)")
     p.add_argument("--benchmark", help="benchmark directory (default: the shipped checkpoints/default)")
@@ -53,14 +54,21 @@ def run(args: argparse.Namespace) -> int:
     bench = surrogate.load(args.benchmark)
     q = bench.query(items, seed=args.seed, model=args.model)
     d = q.to_dict()
+    n = len(items)
+    for k in ("params", "flops"):  # None: the benchmark's space has no cost model
+        d[k] = d[k] if d[k] is not None else [None] * n
     if args.json:
-        print(json.dumps([{"label": labels[i], **{k: d[k][i] for k in d}} for i in range(len(items))], indent=2))
+        from surrogate._util import dump_json
+
+        print(dump_json([{"label": labels[i], **{k: d[k][i] for k in d}} for i in range(n)], indent=2))
         return 0
     width = max(3, *(len(x) for x in labels))
     print(f"{'#':>{width}}{'val acc %':>16}{'noisy':>8}{'runtime s':>11}{'params':>9}{'MFLOPs':>8}  OOD")
-    for i in range(len(items)):
+    for i in range(n):
+        params = "–" if d["params"][i] is None else d["params"][i]
+        flops = "–" if d["flops"][i] is None else f"{d['flops'][i] / 1e6:.2f}"
         print(f"{labels[i]:>{width}}{d['mean'][i]:>9.2f} ± {d['std'][i]:<4.2f}{d['sample'][i]:>8.2f}{d['runtime'][i]:>11.1f}"
-              f"{d['params'][i]:>9}{d['flops'][i] / 1e6:>8.2f}  {'yes' if d['ood'][i] else 'no'}")
+              f"{params:>9}{flops:>8}  {'yes' if d['ood'][i] else 'no'}")
     return 0
 
 

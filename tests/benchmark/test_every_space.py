@@ -151,3 +151,15 @@ def test_assemble_refuses_checkpoints_of_another_space(built, tmp_path):
     other = next(n for n in SPACES if n != name)
     with pytest.raises(ValueError, match=f"{name!r} space but the data is {other!r}"):
         assemble_from_checkpoints([out / "val_accuracy-xgb"], tmp_path / "x", evaluations(other, n=30))
+
+
+def test_the_cli_queries_a_benchmark_of_each_space(built, capsys):
+    name, _, out = built
+    bench = surrogate.load(out)
+    archs = [bench.space.to_string(a) for a in bench.space.sample(2, rng=5)]
+    assert main(["query", "--benchmark", str(out), *archs, "--seed", "0", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["mean"] for r in rows] == pytest.approx(bench.predict(archs).tolist())
+    assert all((r["params"] is None) == (not bench.has_cost) for r in rows)
+    assert main(["query", "--benchmark", str(out), *archs]) == 0  # the table prints too
+    assert len(capsys.readouterr().out.splitlines()) == 3
