@@ -293,7 +293,8 @@ class Ensemble:
             As for a single model's ``fit``; the validation split drives each member's early
             stopping.
         progress : bool or callable, default False
-            ``True`` shows a tqdm bar over members; a callable gets ``(done, total)`` after each.
+            ``True`` writes an estimate of the fit's time to stderr and shows tqdm bars over the
+            members' epochs or boosting rounds; a callable gets ``(done, total)`` after each member.
         callback : callable, optional
             Passed to every member's ``fit`` (per epoch / boosting round); members the GIN
             trains stacked report once per epoch for the stack (their mean losses).
@@ -311,24 +312,10 @@ class Ensemble:
             X_val = cls.prepare(X_val, "X_val")
         params = dict(self.params or {})
         seeds = self.member_seeds()
-        bar = None
-        if progress is True:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=len(seeds), desc=f"fitting {self.family} ensemble", unit="member")
         members: list[BaseModel] = [make_model(self.family, **params, seed=s) for s in seeds]
-
-        def done(n: int, total: int) -> None:
-            if bar is not None:
-                bar.update(n - bar.n)
-            elif callable(progress):
-                progress(n, total)
-
-        try:  # the family decides how: one member after another, stacked, or on parallel workers
-            cls.fit_ensemble(members, X, y, X_val, y_val, callback=callback, on_member=done, threads=threads)
-        finally:
-            if bar is not None:
-                bar.close()
+        # the family decides how: one member after another, stacked, or on parallel workers
+        cls.fit_ensemble(members, X, y, X_val, y_val, callback=callback, threads=threads, progress=progress is True,
+                         on_member=progress if callable(progress) else None)
         self.__dict__.pop("calibration_", None)
         self.members_ = members
         self.member_seeds_ = seeds

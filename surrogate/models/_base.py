@@ -239,6 +239,7 @@ class BaseModel:
         cls, members: list[BaseModel], X: Any, y: Any, X_val: Any = None, y_val: Any = None, *,
         callback: Callback | None = None, on_member: Callable[[int, int], Any] | None = None,
         on_step: Callable[[int, int, Mapping[str, float]], Any] | None = None, threads: int | None = None,
+        progress: bool = False,
     ) -> list[BaseModel]:
         """Fit the unfitted ``members`` (one family, each its own seed) on the same data.
 
@@ -249,7 +250,8 @@ class BaseModel:
         :data:`surrogate.models.gin.STACK`, each in one dense pass. ``on_member(done, total)``
         is told as members finish, ``on_step(member, step, info)`` after every epoch or
         boosting round of a member; ``callback`` (the model callback of :meth:`fit`) keeps the
-        fit in this process.
+        fit in this process. ``progress`` writes an estimate of the fit's time to stderr first
+        and shows tqdm bars over the members' epochs or rounds (:mod:`surrogate.models._progress`).
         """
         from ._threads import fit_workers
         from ._workers import fit_tasks
@@ -262,18 +264,31 @@ class BaseModel:
         if cls._parallel_fit:
             workers = max(1, fit_workers(len(tasks) * per_task, threads) // per_task)
         finished: list[int] = []
+        bar = _start_progress(members, X, y, val, workers) if progress else None
 
         def done(i: int) -> None:
             finished.append(i)
+            if bar is not None:
+                bar.on_done(i)
             if on_member is not None:
                 on_member(len(finished), len(members))
 
+        step = on_step
+        if bar is not None:
+            def step(i: int, s: int, info: Mapping[str, float]) -> None:
+                bar.on_step(i, s, info)
+                if on_step is not None:
+                    on_step(i, s, info)
+
         try:
-            fit_tasks(members, tasks, X, y, val, workers=workers, on_step=on_step, on_done=done, callback=callback)
+            fit_tasks(members, tasks, X, y, val, workers=workers, on_step=step, on_done=done, callback=callback)
         except BaseException:
             for m in members:
                 m._reset()
             raise
+        finally:
+            if bar is not None:
+                bar.close()
         return members
 
     @classmethod
@@ -380,6 +395,24 @@ class BaseModel:
 
     def _load_state(self, directory: Path, state: Mapping[str, Any]) -> None:
         raise NotImplementedError
+
+
+def _start_progress(members: list[BaseModel], X: Any, y: np.ndarray, val: tuple | None, workers: int) -> Any:
+    """Write the fit's estimated time to stderr; the bars (a :class:`~._progress.FitProgress`)."""
+    import sys
+
+    from tqdm.auto import tqdm
+
+    from ._progress import FitProgress, estimate_fit_seconds, format_seconds
+
+    first = members[0]
+    estimate = estimate_fit_seconds(members, X, y, 0 if val is None else len(val[1]), workers)
+    if estimate is not None:
+        seconds, how = estimate
+        stop = ", early stopping usually ends sooner" if val is not None else ""
+        tqdm.write(f"fitting {first.family}: at most {format_seconds(seconds)} expected ({how}{stop})", file=sys.stderr)
+    steps = getattr(first, "epochs", None) if first.family == "gin" else getattr(first, "n_estimators", None)
+    return FitProgress(first.family, len(members), int(steps or 1), "epoch" if first.family == "gin" else "round")
 
 
 def read_model_json(directory: str | Path) -> dict[str, Any]:
