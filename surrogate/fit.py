@@ -9,9 +9,16 @@ Examples
 --------
 >>> from surrogate.data import Dataset
 >>> from surrogate.fit import fit_surrogate
->>> # ds = Dataset.read_parquet("training_data/fmnist/evaluations.parquet")
->>> # result = fit_surrogate(ds, family="xgb", target="val_accuracy", seed=0)
->>> # result.save("checkpoints/my-xgb")
+>>> from surrogate.space import nb201
+>>> cells = nb201.sample(60, rng=0)
+>>> ds = Dataset.from_records([{"arch": str(c), "val_accuracy": 50.0 + c.ops.count("nor_conv_3x3")}
+...                            for c in cells], space="nb201")
+>>> result = fit_surrogate(ds, family="knn", n_members=2, seed=0)
+>>> sorted(result.metrics), result.space.name
+(['test', 'val'], 'nb201')
+>>> import tempfile
+>>> result.save(tempfile.mkdtemp() + "/nb201-knn").name
+'nb201-knn'
 """
 
 from __future__ import annotations
