@@ -88,7 +88,7 @@ class _NormReLU(torch.autograd.Function):
     def backward(ctx: Any, gy: torch.Tensor, *_: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         xc, y, invstd, scale = ctx.saved_tensors
         rows = xc.shape[1]
-        g = torch.where(y > 0, gy, 0.0)
+        g = torch.ops.aten.threshold_backward(gy, y, 0.0)  # gy where y > 0, one pass
         dbeta = g.sum(1, keepdim=True)
         dxc = (g * xc).sum(1, keepdim=True)  # sum of g * (x - mean)
         dgamma = dxc * invstd
@@ -220,9 +220,10 @@ class StackedGINTrainer:
             z = self._norm_relu(f"convs.{i}.nn.1", self._lin(f"convs.{i}.nn.0", z), keep, count, training)
             z = self._norm_relu(f"norms.{i}", self._lin(f"convs.{i}.nn.3", z), keep, count, training)
             h = h + (self._drop(z, gens) if training else z)
-            readouts.append(pool(h))
+            summed = pool_sum(h)  # one reduction for the readout and the virtual node
+            readouts.append(summed if self.pooling == "sum" else summed / (n if mask is None else graph_count))
             if vn is not None and i < self.n_layers - 1:
-                vn = vn + self._lin(f"virtual.{i}.2", torch.relu(self._lin(f"virtual.{i}.0", pool_sum(h) + vn)))
+                vn = vn + self._lin(f"virtual.{i}.2", torch.relu(self._lin(f"virtual.{i}.0", summed + vn)))
         out = torch.relu(self._lin("head.0", torch.cat(readouts, dim=2)))
         if training:
             out = self._drop(out, gens)
