@@ -23,6 +23,7 @@ from ._nb301 import (
     read_nb301,
     read_result,
     result_files,
+    val_curve,
     write_result,
 )
 from ._read import TABLE_SUFFIXES, read_data, recorded_space
@@ -58,6 +59,7 @@ __all__ = [
     "select_fidelity",
     "suspicious_targets",
     "result_files",
+    "val_curve",
     "split_by_column",
     "trailing_key",
     "write_result",

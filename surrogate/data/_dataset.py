@@ -298,8 +298,10 @@ class Dataset:
         h.update(f"surrogate.Dataset/{_FORMAT.decode()}\nspace={self._space}\nrows={len(self)}\n".encode())
         for name in sorted(self._table.column_names):
             col = self._table.column(name).combine_chunks()
-            h.update(f"column={name}:{col.type}\n".encode())
             t = col.type
+            # a list's item field is named "item" in memory and "element" after Parquet: not content
+            kind = f"list<{t.value_type}>" if pa.types.is_list(t) or pa.types.is_large_list(t) else str(t)
+            h.update(f"column={name}:{kind}\n".encode())
             if col.null_count == 0 and (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t)):
                 arr = col.to_numpy(zero_copy_only=False)
                 h.update(np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<")).tobytes())
@@ -329,7 +331,8 @@ class Dataset:
     def mean_over_seeds(self) -> Dataset:
         """One row per ``(arch_hash, epochs)``: floating-point columns averaged over its rows.
 
-        Other columns keep the group's first row; ``seed`` becomes -1 and an ``n_seeds`` column
+        Lists of floats (the per-epoch ``val_curve``) are averaged epoch by epoch (None when a row
+        of the group has none or the lengths differ). Other columns keep the group's first row; ``seed`` becomes -1 and an ``n_seeds`` column
         counts the rows averaged. Groups come in the order of their first row. A NaN in any row
         makes that group's mean NaN.
         """
@@ -352,6 +355,9 @@ class Dataset:
                 values = self._table.column(name).to_numpy(zero_copy_only=False).astype(np.float64)
                 mean = np.bincount(group, weights=values, minlength=len(first)) / counts
                 table = table.set_column(table.column_names.index(name), name, pa.array(mean, pa.float64()))
+            elif _is_float_list(table.schema.field(name).type):
+                table = table.set_column(table.column_names.index(name), name,
+                                         _mean_lists(self._table.column(name).to_pylist(), group, len(first)))
         table = table.set_column(
             table.column_names.index("seed"), "seed", pa.array(np.full(len(first), MISSING_INT), pa.int64())
         )
@@ -360,6 +366,21 @@ class Dataset:
         if self._genotypes is not None:
             out._genotypes = [self._genotypes[i] for i in first]
         return out
+
+
+def _is_float_list(t: pa.DataType) -> bool:
+    return (pa.types.is_list(t) or pa.types.is_large_list(t)) and pa.types.is_floating(t.value_type)
+
+
+def _mean_lists(values: list, group: np.ndarray, n_groups: int) -> pa.Array:
+    """Element-wise mean of each group's lists (e.g. per-epoch curves); None where a row lacks
+    one or the lengths differ."""
+    out: list = [[] for _ in range(n_groups)]
+    for g, v in zip(group.tolist(), values):
+        if out[g] is not None:
+            out[g] = None if v is None or (out[g] and len(out[g][0]) != len(v)) else out[g] + [v]
+    return pa.array([None if rows is None else np.mean(np.asarray(rows, dtype=np.float64), axis=0).tolist()
+                     for rows in out], pa.list_(pa.float64()))
 
 
 def _bad_column(records: list[dict]) -> str | None:

@@ -86,7 +86,8 @@ def parse_result(result: object, source: str | None = None, path: str = "") -> d
         ``arch`` (canonical string), ``arch_hash``, ``val_accuracy``, ``test_accuracy``,
         ``train_time``, ``params``, ``epochs``, ``seed``, ``source`` and the extra columns
         ``path``, ``train_accuracy``, ``flops``, ``budget``, ``fidelity`` (JSON text, ``""`` when
-        absent). Missing optional values are NaN or -1.
+        absent) and ``val_curve`` (per-epoch validation accuracy, a list, or None; see
+        :func:`val_curve`). Missing optional values are NaN or -1.
 
     Raises
     ------
@@ -129,7 +130,31 @@ def parse_result(result: object, source: str | None = None, path: str = "") -> d
         "flops": number(flops, "flops", missing_ok=True),
         "budget": number(result.get("budget"), "budget", missing_ok=True),
         "fidelity": _fidelity_text(result.get("fidelity")),
+        "val_curve": val_curve(result.get("learning_curves")),
     }
+
+
+#: Where a result file keeps its per-epoch validation accuracy: ``surrogate generate`` writes
+#: ``val_accuracy``, the official NAS-Bench-301 files ``Train/val_accuracy``.
+CURVE_KEYS = ("val_accuracy", "Train/val_accuracy")
+
+
+def val_curve(curves: object) -> list[float] | None:
+    """The per-epoch validation accuracies of a ``learning_curves`` object, or None.
+
+    None when there is no curve, or when it is not a non-empty list of finite numbers in
+    [0, 100]: a curve is optional, so a damaged one is dropped, never the evaluation.
+    """
+    if not isinstance(curves, Mapping):
+        return None
+    for key in CURVE_KEYS:
+        values = curves.get(key)
+        if isinstance(values, list) and values:
+            if all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and 0 <= v <= 100
+                   for v in values):
+                return [float(v) for v in values]
+            return None
+    return None
 
 
 def _fidelity_text(value: object) -> str:
@@ -226,6 +251,9 @@ def read_nb301(
             records.append(read_result(path, source=path.parent.name))
         except ValueError as err:
             report.skip(str(path), str(err).removeprefix(f"{path}: "), strict=strict)
+    if not any(r["val_curve"] is not None for r in records):
+        for r in records:  # no curves at all: no column (older trees keep their fingerprint)
+            del r["val_curve"]
     dataset = Dataset.from_records(records)
     if dedupe:
         dataset, report.n_duplicates = dataset.dedupe()
