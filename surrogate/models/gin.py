@@ -16,6 +16,13 @@ Targets are standardised for training (their mean and std are stored) and the lo
 or Huber on the standardised targets plus, optionally, a pairwise ranking hinge loss within
 each mini-batch. Early stopping keeps the epoch with the lowest validation MSE.
 
+On the CPU, graphs without edge features train in the dense formulation of the query path
+(:mod:`surrogate.models._dense_fit`: fixed-size node tensors, message passing as one batched
+matmul), ensemble members in stacks of :data:`STACK` in one pass, stacks side by side in worker
+processes where cores are idle (:meth:`GINModel.fit_ensemble`); edge features (GINE) and GPUs
+keep the torch_geometric loop. Both train the same network (tested: the same per-epoch losses
+from the same seed) and save the same state dict.
+
 Saved as ``model.safetensors`` (the state dict) beside ``model.json`` (parameters, input
 dimensions, target scaling, training history); loading runs no pickle.
 
