@@ -28,7 +28,11 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["fit_tasks"]
+__all__ = ["MIN_ROWS", "fit_tasks"]
+
+#: Fewest training rows for which workers are started: below it a fit takes less time than
+#: starting a worker process (1-3 s: importing numpy, the booster or torch).
+MIN_ROWS = 1000
 
 #: ``on_step(member, step, info)``: member ``member`` (its index in the ensemble) finished epoch
 #: or boosting round ``step`` with losses ``info``.
@@ -89,9 +93,9 @@ def fit_tasks(
 ) -> None:
     """Fit ``members`` (unfitted, inputs already checked) task by task on ``workers`` processes;
     the fitted state replaces each member's in place. ``callback`` (the model callback) needs
-    this process, so it runs the tasks here."""
+    this process, so it runs the tasks here, as do fits of fewer than :data:`MIN_ROWS` rows."""
     family = members[0].family
-    if workers <= 1 or len(tasks) <= 1 or callback is not None:
+    if workers <= 1 or len(tasks) <= 1 or callback is not None or len(y) < MIN_ROWS:
         _run_here(family, members, tasks, X, y, val, on_step, on_done, callback)
         return
     from . import load_model

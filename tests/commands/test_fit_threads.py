@@ -3,8 +3,6 @@ one worker or several, so the checkpoint's member files do not depend on it."""
 
 from __future__ import annotations
 
-import pytest
-
 from surrogate.models import _threads
 
 
@@ -14,6 +12,9 @@ def _member_bytes(ckpt) -> list[bytes]:
 
 
 def test_threads_option_caps_the_workers_and_keeps_the_members(cli, nb201_table, params_file, tmp_path, monkeypatch):
+    from surrogate.models import _workers
+
+    monkeypatch.setattr(_workers, "MIN_ROWS", 0)
     monkeypatch.setattr(_threads, "_idle_cores", lambda: 2)
     seen = []
     real = _threads.fit_workers

@@ -14,7 +14,10 @@ from surrogate.models._threads import ENV_VAR, fit_threads, fit_workers
 
 @pytest.fixture
 def idle_cores(monkeypatch):
+    from surrogate.models import _workers
+
     monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setattr(_workers, "MIN_ROWS", 0)  # workers even for these small fits
 
     def set_cores(n: int) -> None:
         monkeypatch.setattr(_threads, "_idle_cores", lambda: n)
