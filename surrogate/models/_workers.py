@@ -30,9 +30,9 @@ import numpy as np
 
 __all__ = ["MIN_ROWS", "fit_tasks"]
 
-#: Fewest training rows for which workers are started: below it a fit takes less time than
+#: Fewest training rows for which workers are started: below it a fit takes about as long as
 #: starting a worker process (1-3 s: importing numpy, the booster or torch).
-MIN_ROWS = 1000
+MIN_ROWS = 500
 
 #: ``on_step(member, step, info)``: member ``member`` (its index in the ensemble) finished epoch
 #: or boosting round ``step`` with losses ``info``.
