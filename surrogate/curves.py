@@ -278,3 +278,93 @@ def check_epoch(epoch: Any, epochs: int) -> int:
     if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or not 1 <= int(epoch) <= epochs:
         raise ValueError(f"epoch must be an int in 1..{epochs} (epochs are 1-based prefixes of one run), got {epoch!r}")
     return int(epoch)
+
+
+class CurveBundle:
+    """What a benchmark needs to answer per-epoch queries: the curve model, its noise and its cost.
+
+    Saved as one folder: ``model/`` (:class:`CurveModel`), ``curves.json`` (the noise covariance,
+    the epoch cost, the epoch count and what it was fit on).
+    """
+
+    FILE = "curves.json"
+
+    def __init__(self, model: CurveModel, noise: CurveNoise, cost: EpochCost, info: Mapping[str, Any] | None = None):
+        if not (model.epochs == noise.epochs == cost.epochs):
+            raise ValueError(f"epoch counts differ: model {model.epochs}, noise {noise.epochs}, cost {cost.epochs}")
+        self.model, self.noise, self.cost, self.info = model, noise, cost, dict(info or {})
+
+    @property
+    def epochs(self) -> int:
+        return self.model.epochs
+
+    @classmethod
+    def fit(cls, dataset: Any, space: Any, *, rank: int = 3, family: str = "lgb", seed: int = 0,
+            min_architectures: int = 20) -> CurveBundle:
+        """From a Dataset with a ``val_curve`` column (rows without one are left out).
+
+        The mean curves are the seed means of each architecture; the noise is pooled over the
+        architectures with two or more curves; epochs are equal in training cost (every epoch
+        sees the same images), so the cost splits the training time evenly and adds the
+        measured per-epoch scoring time (``curve_eval_time`` when the data has it).
+        """
+        if "val_curve" not in dataset.columns:
+            raise ValueError("the dataset has no val_curve column: its evaluations recorded no learning curves")
+        curves = dataset.table.column("val_curve").to_pylist()
+        keep = np.array([c is not None for c in curves])
+        lengths = {len(c) for c in curves if c is not None}
+        if len(lengths) != 1:
+            raise ValueError(f"curves of {len(lengths)} different lengths {sorted(lengths)}: select one fidelity first")
+        data = dataset.filter(keep)
+        y = np.asarray([c for c in curves if c is not None], dtype=np.float64)
+        hashes = data.column("arch_hash")
+        uniq, first, inverse, counts = np.unique(hashes, return_index=True, return_inverse=True, return_counts=True)
+        if len(uniq) < min_architectures:
+            raise ValueError(f"curves of {len(uniq)} architectures; a curve model needs at least {min_architectures}")
+        inverse = inverse.reshape(-1)
+        means = np.zeros((len(uniq), y.shape[1]))
+        np.add.at(means, inverse, y)
+        means /= counts[:, None]
+        genotypes = data.genotypes()
+        X = space.features([genotypes[i] for i in first])
+        model = CurveModel.fit(X, means, rank=rank, family=family, seed=seed)
+        noise = CurveNoise.fit(inverse, y)
+        E = y.shape[1]
+        ev = data.column("curve_eval_time").astype(float) if "curve_eval_time" in data.columns else np.zeros(0)
+        ev = ev[np.isfinite(ev)]
+        cost = EpochCost(np.full(E, 1.0 / E), np.full(E, float(ev.mean()) if len(ev) else 0.0))
+        info = {"architectures": int(len(uniq)), "evaluations": int(len(y)),
+                "multi_seed_architectures": noise.n_architectures, "rank": int(model.basis.shape[0])}
+        return cls(model, noise, cost, info)
+
+    def save(self, directory: str | Path) -> Path:
+        directory = Path(directory)
+        self.model.save(directory / "model")
+        doc = {"format": 1, "epochs": self.epochs, "noise": self.noise.to_dict(), "cost": self.cost.to_dict(),
+               "info": self.info}
+        (directory / self.FILE).write_text(json.dumps(doc, indent=1) + "\n")
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path) -> CurveBundle:
+        directory = Path(directory)
+        try:
+            doc = json.loads((directory / cls.FILE).read_text())
+            if doc.get("format") != 1:
+                raise ValueError(f"unknown format {doc.get('format')!r}")
+            bundle = cls(CurveModel.load(directory / "model"), CurveNoise.from_dict(doc["noise"]),
+                         EpochCost.from_dict(doc["cost"]), doc.get("info"))
+        except (OSError, KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"cannot load the learning-curve model in {directory}: {exc}") from exc
+        if bundle.epochs != doc.get("epochs"):
+            raise ValueError(f"{directory}: curves.json says {doc.get('epochs')} epochs, the model has {bundle.epochs}")
+        return bundle
+
+    def mean_curves(self, features: np.ndarray, final: np.ndarray) -> np.ndarray:
+        return self.model.curve(features, final)
+
+    def noisy_curves(self, features: np.ndarray, final_mean: np.ndarray, keys: np.ndarray, seed: int,
+                     final_std: float) -> np.ndarray:
+        """Seed ``seed``'s curves: the mean curve plus deviations whose last point is the benchmark's own
+        final-epoch noise ``final_std * standard_normal(keys, seed)``."""
+        return self.model.curve(features, final_mean) + self.noise.deviations(keys, seed, final_std=final_std)

@@ -86,8 +86,9 @@ def parse_result(result: object, source: str | None = None, path: str = "") -> d
         ``arch`` (canonical string), ``arch_hash``, ``val_accuracy``, ``test_accuracy``,
         ``train_time``, ``params``, ``epochs``, ``seed``, ``source`` and the extra columns
         ``path``, ``train_accuracy``, ``flops``, ``budget``, ``fidelity`` (JSON text, ``""`` when
-        absent) and ``val_curve`` (per-epoch validation accuracy, a list, or None; see
-        :func:`val_curve`). Missing optional values are NaN or -1.
+        absent), ``val_curve`` (per-epoch validation accuracy, a list, or None; see
+        :func:`val_curve`) and ``curve_eval_time`` (mean seconds of one per-epoch scoring pass,
+        NaN if not recorded). Missing optional values are NaN or -1.
 
     Raises
     ------
@@ -131,7 +132,17 @@ def parse_result(result: object, source: str | None = None, path: str = "") -> d
         "budget": number(result.get("budget"), "budget", missing_ok=True),
         "fidelity": _fidelity_text(result.get("fidelity")),
         "val_curve": val_curve(result.get("learning_curves")),
+        "curve_eval_time": _mean_eval_time(result.get("learning_curves")),
     }
+
+
+def _mean_eval_time(curves: object) -> float:
+    """Mean seconds of one per-epoch scoring pass (the generator's ``eval_time`` list), else NaN."""
+    values = curves.get("eval_time") if isinstance(curves, Mapping) else None
+    if isinstance(values, list) and values and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0 for v in values):
+        return float(sum(values) / len(values))
+    return math.nan
 
 
 #: Where a result file keeps its per-epoch validation accuracy: ``surrogate generate`` writes
@@ -252,8 +263,8 @@ def read_nb301(
         except ValueError as err:
             report.skip(str(path), str(err).removeprefix(f"{path}: "), strict=strict)
     if not any(r["val_curve"] is not None for r in records):
-        for r in records:  # no curves at all: no column (older trees keep their fingerprint)
-            del r["val_curve"]
+        for r in records:  # no curves at all: no columns (older trees keep their fingerprint)
+            del r["val_curve"], r["curve_eval_time"]
     dataset = Dataset.from_records(records)
     if dedupe:
         dataset, report.n_duplicates = dataset.dedupe()

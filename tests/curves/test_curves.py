@@ -112,3 +112,35 @@ def test_cumulative_cost_strictly_increases_and_resumed_costs_add_up():
 def test_epochs_are_1_based_ints(bad):
     with pytest.raises(ValueError, match="1-based"):
         check_epoch(bad, E)
+
+
+def test_a_bundle_fit_on_a_dataset_round_trips_and_ends_at_the_final_prediction(tmp_path):
+    from surrogate.curves import CurveBundle
+    from surrogate.data import Dataset
+    from surrogate.space import sample
+    from surrogate.spaces import get_space
+
+    rng = np.random.default_rng(0)
+    archs = sample(40, rng=3)
+    recs = []
+    for i, g in enumerate(archs):
+        base = 80 + rng.normal()
+        for s in range(2):
+            c = (base + np.linspace(-8, 0, 4) + rng.normal(0, 0.3, 4)).tolist()
+            recs.append({"arch": g, "val_accuracy": c[-1], "train_time": 10.0, "seed": s, "val_curve": c,
+                         "curve_eval_time": 2.0})
+    recs.append({"arch": sample(1, rng=9)[0], "val_accuracy": 80.0, "train_time": 10.0, "seed": 0, "val_curve": None})
+    ds = Dataset.from_records(recs)
+    space = get_space("darts")
+    bundle = CurveBundle.fit(ds, space, rank=2)
+    assert bundle.epochs == 4 and bundle.info["architectures"] == 40 and bundle.noise.n_architectures == 40
+    back = CurveBundle.load(bundle.save(tmp_path / "curves"))
+    X = space.features(archs[:5])
+    final = np.full(5, 81.0)
+    np.testing.assert_array_equal(back.mean_curves(X, final), bundle.mean_curves(X, final))
+    keys = space.noise_keys(archs[:5])
+    noisy = back.noisy_curves(X, final, keys, seed=4, final_std=0.5)
+    np.testing.assert_array_equal(noisy[:, -1], final + 0.5 * standard_normal(keys, 4))
+    np.testing.assert_allclose(back.cost.elapsed(np.array([10.0]))[0], 10.0 * np.arange(1, 5) / 4 + 2.0 * np.arange(1, 5))
+    with pytest.raises(ValueError, match="at least 50"):
+        CurveBundle.fit(ds, space, min_architectures=50)

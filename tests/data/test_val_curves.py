@@ -22,16 +22,18 @@ def _tree(tmp_path, curves):
 
 
 def test_generator_and_official_curves_are_read_and_rows_without_one_get_none(tmp_path):
-    root = _tree(tmp_path, [{"val_accuracy": [70.0, 80.0, 90.0]}, {"Train/val_accuracy": [60, 75.5, 91]}, None])
+    root = _tree(tmp_path, [{"val_accuracy": [70.0, 80.0, 90.0], "eval_time": [2.0, 4.0, 3.0]},
+                            {"Train/val_accuracy": [60, 75.5, 91]}, None])
     ds, report = read_nb301(root, progress=False)
     assert report.n_read == 3
+    assert ds.column("curve_eval_time")[0] == 3.0 and np.isnan(ds.column("curve_eval_time")[1:]).all()
     curves = dict(zip(ds.column("val_accuracy").tolist(), ds.table.column("val_curve").to_pylist()))
     assert curves == {90.0: [70.0, 80.0, 90.0], 91.0: [60.0, 75.5, 91.0], 92.0: None}
 
 
 def test_a_tree_without_curves_has_no_column_and_keeps_its_fingerprint(tmp_path):
     ds, _ = read_nb301(_tree(tmp_path, [None, None]), progress=False)
-    assert "val_curve" not in ds.columns
+    assert "val_curve" not in ds.columns and "curve_eval_time" not in ds.columns
 
 
 @pytest.mark.parametrize("bad", [{"val_accuracy": [70.0, float("nan")]}, {"val_accuracy": [70.0, 101.0]},
