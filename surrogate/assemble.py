@@ -73,10 +73,14 @@ def assemble_benchmark(
     seed: int = 0,
     progress: bool | None = None,
     overwrite: bool = False,
+    curves: bool | None = None,
 ) -> Path:
     """Fit ``models`` (pairs of target and family) on ``dataset`` and write a benchmark to ``out``.
 
     ``default`` maps a target to the family that answers it (default: the first listed).
+    ``curves``: also fit the learning-curve model (:class:`surrogate.curves.CurveBundle`, per-epoch
+    queries) on the dataset's ``val_curve`` column; ``None`` (default) does when the column holds
+    curves of at least 20 architectures, ``True`` insists, ``False`` never.
     ``params`` maps a model name (``"<target>-<family>"``, e.g. ``"val_accuracy-lgb"``) or a family
     to hyperparameters; the model name wins. Every model uses the same seeded split.
     """
@@ -115,8 +119,32 @@ def assemble_benchmark(
             "test": report_to_json(result.metrics.get("test", {})),
             "fit_seconds": result.fit_seconds,
         }
-    _write_spec(out, dataset, space, fid, split_desc, entries, _defaults(default, models, entries), noise)
+    curve_entry = _fit_curves(dataset, space, out, seed, curves)
+    _write_spec(out, dataset, space, fid, split_desc, entries, _defaults(default, models, entries), noise,
+                curves=curve_entry)
     return out
+
+
+def _fit_curves(dataset: Dataset, space: Any, out: Path, seed: int, wanted: bool | None) -> dict | None:
+    """Fit and save the curve model into ``out/curves`` when wanted; its ``benchmark.json`` entry."""
+    from .benchmark_spec import curve_files
+    from .curves import CurveBundle
+
+    if wanted is False:
+        return None
+    has = "val_curve" in dataset.columns and sum(c is not None for c in dataset.table.column("val_curve").to_pylist())
+    if not has and not wanted:
+        return None
+    try:
+        bundle = CurveBundle.fit(dataset, space, seed=seed)
+    except ValueError as err:
+        if wanted:
+            raise
+        logger.warning("no learning-curve model: %s", err)
+        return None
+    folder = bundle.save(out / "curves")
+    return {"dir": "curves", "epochs": bundle.epochs, "files_sha256": curve_files(folder), "info": bundle.info,
+            "what": "epoch k = after k epochs of the benchmark's one training run (a prefix, not a shorter run)"}
 
 
 def _defaults(default: Mapping[str, str] | None, models: Sequence[tuple[str, str]], entries: Mapping) -> dict:
@@ -131,7 +159,7 @@ def _defaults(default: Mapping[str, str] | None, models: Sequence[tuple[str, str
 
 
 def _write_spec(out: Path, dataset: Dataset, space: Any, fid: Mapping | None, split: Any, entries: dict,
-                defaults: dict, noise: dict) -> None:
+                defaults: dict, noise: dict, curves: dict | None = None) -> None:
     """Check and write ``benchmark.json``; cost tables where the space has a cost model and the
     fidelity is known (measured from the real network modules, which imports torch)."""
     tables = None
@@ -153,6 +181,8 @@ def _write_spec(out: Path, dataset: Dataset, space: Any, fid: Mapping | None, sp
         "noise": noise,
         "cost_tables": tables,
     }
+    if curves is not None:
+        spec["curves"] = curves
     check_spec(spec, out)  # what loading checks, so a bad benchmark fails here, not at query time
     atomic_write_text(out / BENCHMARK_FILE, json.dumps(spec, indent=1, allow_nan=False))
 

@@ -29,6 +29,7 @@ import numpy as np
 
 from ._util import resource_path
 from .benchmark_spec import BENCHMARK_FILE, BenchmarkError, check_spec
+from .curves import check_epoch
 from .models._threads import query_threads
 from .noise import check_seed, standard_normal
 from .spaces import Space, get_space
@@ -142,6 +143,7 @@ class Benchmark:
         self._rng = np.random.default_rng(rng)
         self._loaded: dict[str, tuple[Any, dict, Any]] = {}
         self._space: Space | None = None
+        self._curves: Any = None
 
     def __repr__(self) -> str:
         return f"Benchmark({str(self.path)!r}, models={sorted(self.spec['models'])})"
@@ -284,8 +286,9 @@ class Benchmark:
         seed: int | None = None,
         return_std: bool = False,
         model: str | None = None,
+        epoch: int | None = None,
     ) -> Any:
-        """Validation accuracy (%) of architectures.
+        """Validation accuracy (%) of architectures (after ``epoch`` epochs, if given).
 
         Parameters
         ----------
@@ -301,10 +304,15 @@ class Benchmark:
             Also return the calibrated ensemble std.
         model : str, optional
             A model name from :attr:`models` (default: the benchmark's default for accuracy).
+        epoch : int, optional
+            ``1..``:attr:`epochs`: the accuracy after that many epochs of the benchmark's training
+            run (a prefix of one run, not a shorter run), exactly ``predict_curve(...)[..., epoch - 1]``
+            for the mean and for every noisy seed; needs a benchmark with learning curves. Default:
+            the final epoch, as without curves (equal to the curve's last point).
 
         Returns
         -------
-        float or ndarray (and the std likewise when ``return_std``)
+        float or ndarray (and the std likewise when ``return_std``; the std is the final epoch's)
 
         Raises
         ------
@@ -317,11 +325,101 @@ class Benchmark:
         batch = self._parse(archs)
         name = model or self.default_model("val_accuracy")
         mean, std = self._mean_std(batch, name)
-        if with_noise:
+        if epoch is not None and check_epoch(epoch, self._need_curves().epochs) < self._curves.epochs:
+            mean = self._curve(batch, mean, with_noise, seed)[:, epoch - 1]
+        elif with_noise:
             mean = mean + self._noise(batch, "val_accuracy", seed)
         if return_std:
             return self._out(mean, batch.single), self._out(std, batch.single)
         return self._out(mean, batch.single)
+
+    # -- learning curves --------------------------------------------------------------------
+
+    @property
+    def epochs(self) -> int | None:
+        """Epochs of the benchmark's training run when it answers per-epoch queries, else None."""
+        curves = self.spec.get("curves")
+        return None if curves is None else int(curves["epochs"])
+
+    def _need_curves(self) -> Any:
+        if self.spec.get("curves") is None:
+            raise BenchmarkError(
+                f"{self.path / BENCHMARK_FILE}: this benchmark has no learning curves (it was assembled from "
+                "evaluations without per-epoch validation curves), so it answers the final epoch only"
+            )
+        if self._curves is None:
+            from .benchmark_spec import curve_files
+            from .curves import CurveBundle
+
+            entry = self.spec["curves"]
+            folder = self.path / entry["dir"]
+            if curve_files(folder) != entry["files_sha256"]:
+                raise BenchmarkError(f"{self.path / BENCHMARK_FILE}: curves.files_sha256 does not match {folder}; "
+                                     "the curve model was modified after the benchmark was assembled")
+            try:
+                bundle = CurveBundle.load(folder)
+            except ValueError as err:
+                raise BenchmarkError(str(err)) from None
+            if bundle.epochs != entry["epochs"]:
+                raise BenchmarkError(f"{self.path / BENCHMARK_FILE}: curves.epochs is {entry['epochs']} but the "
+                                     f"curve model has {bundle.epochs}")
+            self._curves = bundle
+        return self._curves
+
+    def _curve(self, batch: _Batch, final: np.ndarray, with_noise: bool, seed: int | None) -> np.ndarray:
+        """Curves (n, epochs) ending at ``final`` (+ the final epoch's own noise when ``with_noise``)."""
+        bundle = self._need_curves()
+        space = self._space_for_keys()
+        out = np.empty((len(batch), bundle.epochs))
+        for start in range(0, len(batch), CHUNK):
+            stop = min(start + CHUNK, len(batch))
+            X = space.features(batch.archs[start:stop])
+            if not with_noise:
+                out[start:stop] = bundle.mean_curves(X, final[start:stop])
+                continue
+            if seed is None:  # the benchmark's own generator picks the run; its curve is still one run
+                seed = int(self._rng.integers(2**63))
+            keys = space.noise_keys(batch.archs[start:stop])
+            sd = float(self.spec["noise"]["val_accuracy"]["seed_std"])
+            out[start:stop] = bundle.noisy_curves(X, final[start:stop], keys, seed, sd)
+        return out
+
+    def predict_curve(self, archs: Any, with_noise: bool = False, seed: int | None = None,
+                      model: str | None = None) -> np.ndarray:
+        """Validation accuracy (%) after every epoch: shape ``(epochs,)`` for one architecture,
+        ``(n, epochs)`` for a list, in one pass.
+
+        The mean curve never decreases and its last point is ``predict(archs)`` exactly; with
+        ``with_noise`` and ``seed=k`` it is seed ``k``'s run, whose last point is
+        ``predict(archs, with_noise=True, seed=k)`` exactly and whose every point depends only
+        on (architecture, ``k``, epoch). Needs a benchmark with learning curves (:attr:`epochs`).
+        """
+        with_noise = _flag("with_noise", with_noise)
+        seed = None if seed is None else check_seed(seed)
+        self._need_curves()
+        batch = self._parse(archs)
+        mean, _ = self._mean_std(batch, model or self.default_model("val_accuracy"))
+        out = self._curve(batch, mean, with_noise, seed)
+        return out[0] if batch.single else out
+
+    def elapsed_time(self, archs: Any, epoch: int | None = None) -> Any:
+        """Cumulative seconds (training plus per-epoch scoring) after each epoch, strictly increasing:
+        ``(epochs,)`` / ``(n, epochs)``, or after ``epoch`` only (a float / ``(n,)``)."""
+        bundle = self._need_curves()
+        k = None if epoch is None else check_epoch(epoch, bundle.epochs)
+        batch = self._parse(archs)
+        train, _ = self._mean_std(batch, self.default_model("train_time"))
+        out = bundle.cost.elapsed(np.maximum(train, 0.0), k)
+        return out[0] if batch.single and k is None else (float(out[0]) if batch.single else out)
+
+    def resume_cost(self, archs: Any, from_epoch: int, to_epoch: int) -> Any:
+        """Seconds to continue a run from ``from_epoch`` (0: from scratch) to ``to_epoch``: what a
+        multi-fidelity optimizer pays to promote a trial."""
+        bundle = self._need_curves()
+        batch = self._parse(archs)
+        train, _ = self._mean_std(batch, self.default_model("train_time"))
+        out = bundle.cost.cost(np.maximum(train, 0.0), from_epoch, to_epoch)
+        return self._out(out, batch.single)
 
     def predict_sample_and_mean(self, archs: Any, seed: int | None = None, model: str | None = None) -> tuple[Any, Any]:
         """``(predict(archs, with_noise=True, seed=seed), predict(archs))`` from one model pass:

@@ -20,7 +20,10 @@ naming the field:
   largest test RMSE recorded for the target's models (a single training run misses even a
   perfect prediction by the seed noise, so the RMSE of single runs cannot be much smaller; only
   RMSEs over at least 10 test rows count); an accuracy's seed std must also be below 50
-  percentage points (the largest standard deviation a percentage can have).
+  percentage points (the largest standard deviation a percentage can have);
+- an optional ``curves`` section (learning curves, :mod:`surrogate.curves`) whose ``dir`` is not a
+  relative folder inside the benchmark, whose ``epochs`` is not an int >= 2, or whose
+  ``files_sha256`` does not list every file of that folder with its checksum.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from typing import Any
 
 from .spaces import SPACES
 
-__all__ = ["BENCHMARK_FILE", "BenchmarkError", "check_spec"]
+__all__ = ["BENCHMARK_FILE", "BenchmarkError", "check_spec", "curve_files"]
 
 BENCHMARK_FILE = "benchmark.json"
 _SECTIONS = ("models", "default", "noise", "cost_tables")
@@ -88,7 +91,43 @@ def check_spec(spec: Any, directory: Path) -> dict[str, Any]:
             raise bad(f"default[{target!r}]", f"is {name!r}, which is not a model of {target!r} in models")
     for target in spec["default"]:
         _check_noise(spec["noise"], target, targets.get(target, []), bad)
+    if spec.get("curves") is not None:
+        _check_curves(directory, spec["curves"], bad)
     return spec
+
+
+def _inside(directory: Path, rel: Any) -> Path | None:
+    """``directory / rel`` when ``rel`` is a plain relative path that stays inside, else None."""
+    parts = PurePosixPath(rel).parts if isinstance(rel, str) else ()
+    if not parts or PurePosixPath(rel).is_absolute() or ".." in parts or "\\" in rel:
+        return None
+    folder = Path(directory) / rel
+    return folder if folder.resolve().is_relative_to(Path(directory).resolve()) else None
+
+
+def curve_files(folder: Path) -> dict[str, str]:
+    """Relative path -> sha256 of every file under ``folder`` (what ``files_sha256`` records)."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _check_curves(directory: Path, curves: Any, bad: Any) -> None:
+    if not isinstance(curves, dict):
+        raise bad("curves", f"must be a JSON object or null, got {curves!r:.60}")
+    folder = _inside(directory, curves.get("dir"))
+    if folder is None or not folder.is_dir():
+        raise bad("curves.dir", f"is {curves.get('dir')!r}; it must be a relative folder inside {directory}")
+    epochs = curves.get("epochs")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 2:
+        raise bad("curves.epochs", f"is {epochs!r}; it must be an int >= 2")
+    recorded = curves.get("files_sha256")
+    if not isinstance(recorded, dict) or not recorded:
+        raise bad("curves.files_sha256", "is missing; it must list every file of the curve model with its sha256")
+    found = curve_files(folder)
+    if found != recorded:
+        changed = sorted(set(found) ^ set(recorded) | {k for k in found if recorded.get(k) not in (None, found[k])})
+        raise bad("curves.files_sha256", f"does not match {folder} ({', '.join(changed[:3])}); the curve model was "
+                  "modified after the benchmark was assembled")
 
 
 def _check_checkpoint(directory: Path, field: str, entry: dict, bad: Any, space: str = "darts") -> None:
