@@ -23,10 +23,10 @@ import argparse
 import json
 import math
 
-from surrogate.nas import OPTIMIZERS
+from surrogate.nas import MULTI_FIDELITY, OPTIMIZERS
 
 NAME = "search"
-HELP = "run NAS optimizers (rs, re, ls, tpe) on the benchmark; write trajectories and a plot"
+HELP = "run NAS optimizers (rs, re, ls, tpe; sh, hb with learning curves) on the benchmark; write trajectories and a plot"
 RAW_HELP = True
 _OPTIMIZERS = tuple(OPTIMIZERS)
 
@@ -34,9 +34,11 @@ _OPTIMIZERS = tuple(OPTIMIZERS)
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--benchmark", "--checkpoint", dest="benchmark",
                    help="benchmark directory (default: the shipped checkpoints/default); --checkpoint is an old alias")
-    p.add_argument("--optimizers", nargs="+", default=list(_OPTIMIZERS), choices=_OPTIMIZERS, metavar="NAME",
+    p.add_argument("--optimizers", nargs="+", default=list(_OPTIMIZERS), choices=(*_OPTIMIZERS, *MULTI_FIDELITY),
+                   metavar="NAME",
                    help="optimizers to run: rs (random search), re (regularized evolution), ls (local search), "
-                        "tpe (Optuna TPE) (default: %(default)s)")
+                        "tpe (Optuna TPE); on a benchmark with learning curves also sh (successive halving) and "
+                        "hb (Hyperband), whose rungs are epochs (default: %(default)s)")
     p.add_argument("--repeats", type=int, default=5, help="independent runs per optimizer (default: %(default)s)")
     budget = p.add_mutually_exclusive_group()
     budget.add_argument("--budget-seconds", type=float, help="simulated training seconds per run (sum of predicted runtimes)")

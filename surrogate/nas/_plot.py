@@ -14,9 +14,9 @@ _N_GRID = 200
 
 
 def _label(name: str) -> str:
-    from ._registry import OPTIMIZERS
+    from ._registry import MULTI_FIDELITY, OPTIMIZERS
 
-    cls = OPTIMIZERS.get(name)
+    cls = OPTIMIZERS.get(name) or MULTI_FIDELITY.get(name)
     return f"{cls.label} [{name}]" if cls is not None else name
 
 

@@ -101,3 +101,13 @@ def test_a_modified_curve_model_is_refused_on_load(curve_bench, tmp_path):
     (copy / "curves" / "curves.json").write_text(json.dumps(doc))
     with pytest.raises(BenchmarkError, match="curves.files_sha256"):
         surrogate.load(copy)
+
+
+def test_hyperband_and_successive_halving_run_on_a_benchmark_with_curves(curve_bench):
+    from surrogate.nas import Budget, make_optimizer
+
+    b = surrogate.load(curve_bench)
+    for short in ("sh", "hb"):
+        traj = make_optimizer(short, seed=0).run(b, Budget(seconds=3000.0), noise_seed=1)
+        assert len(traj.archs) > 0 and np.all(np.diff(traj.time) > 0) and traj.time[-1] <= 3000.0
+        np.testing.assert_array_equal(traj.accuracy, b.predict(list(traj.archs), with_noise=True, seed=1))
