@@ -135,6 +135,29 @@ def write_params(
                              + yaml.safe_dump(doc, sort_keys=False))
 
 
+def parse_param_overrides(items: Any, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """``params`` with ``KEY=VALUE`` overrides applied in order (values read as YAML: ``200``,
+    ``0.1``, ``true``, ``[64, 64]``); what ``--param`` takes on fit, tune and study.
+
+    >>> parse_param_overrides(["n_estimators=200", "learning_rate=0.05"], {"n_estimators": 100})
+    {'n_estimators': 200, 'learning_rate': 0.05}
+    """
+    import yaml
+
+    out = dict(params or {})
+    for item in items or ():
+        key, sep, value = str(item).partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--param takes KEY=VALUE, e.g. --param n_estimators=200; got {item!r}")
+        if key.strip() == "seed":
+            raise ValueError("--param seed=...: members' seeds come from --seed")
+        try:
+            out[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError as err:
+            raise ValueError(f"--param {item!r}: cannot read the value ({err})") from None
+    return out
+
+
 def read_params(path: str | Path, family: str | None = None) -> dict[str, Any]:
     """Hyperparameters from a YAML file: either written by :func:`write_params` (``params:`` with an
     optional ``family:``) or a plain mapping of parameter names to values.

@@ -53,6 +53,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--params", metavar="YAML",
                    help="hyperparameters file (from `surrogate tune` or a plain mapping) (default: the family's "
                         "configs/models/<family>.yaml defaults)")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one hyperparameter, e.g. --param n_estimators=200 (repeatable; value read as "
+                        "YAML) (default: none)")
     p.add_argument("--out", metavar="CHECKPOINT_DIR",
                    help="write the checkpoint to this directory (default: none, only print metrics)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing checkpoint at --out (default: off)")
@@ -66,7 +69,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from surrogate.fit import fit_surrogate
-    from surrogate.tune import read_params
+    from surrogate.tune import parse_param_overrides, read_params
 
     from ._common import parse_renames, read_data
 
@@ -74,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--members must be at least 1, got {args.members}")
     if args.seed < 0:
         raise ValueError(f"--seed must be non-negative, got {args.seed}")
-    params = read_params(args.params, family=args.family) if args.params else {}
+    params = parse_param_overrides(args.param, read_params(args.params, family=args.family) if args.params else {})
     show = progress_on(args)
     dataset = read_data(args.data, args.space, progress=show, rename=parse_renames(args.rename))
     if args.fidelity:
@@ -88,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
     )
     path = None
     if args.out:
-        path = result.save(args.out, overwrite=args.overwrite, extra={"params_file": args.params, "fidelity": args.fidelity})
+        path = result.save(args.out, overwrite=args.overwrite, extra={"params_file": args.params, "param_overrides": list(args.param),
+                                                                      "fidelity": args.fidelity})
     if args.json:
         print(dump_json({
             "family": args.family, "target": args.target, "space": dataset.space, "split": result.split,

@@ -119,20 +119,9 @@ def _data_path(path: str) -> Path:
 
 
 def _params(args: argparse.Namespace) -> dict[str, Any]:
-    import yaml
+    from surrogate.tune import parse_param_overrides, read_params
 
-    from surrogate.tune import read_params
-
-    params = read_params(args.params, family=args.family) if args.params else {}
-    for item in args.param:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"--param takes KEY=VALUE, e.g. --param n_estimators=200; got {item!r}")
-        try:
-            params[key.strip()] = yaml.safe_load(value)
-        except yaml.YAMLError as err:
-            raise ValueError(f"--param {item!r}: cannot read the value ({err})") from None
-    return params
+    return parse_param_overrides(args.param, read_params(args.params, family=args.family) if args.params else {})
 
 
 def _dataset(args: argparse.Namespace, show: bool) -> Any:

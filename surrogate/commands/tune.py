@@ -57,13 +57,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--params", metavar="YAML",
                    help="hyperparameters held fixed in every trial and taken out of the search "
                         "(default: none; the rest come from configs/models/<family>.yaml)")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="hold one hyperparameter fixed, e.g. --param n_estimators=200 (repeatable; value read as "
+                        "YAML) (default: none)")
     p.add_argument("--best-params", metavar="YAML",
                    help="where to write the best parameters (default: runs/best-<study-name>.yaml)")
     add_output_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
-    from surrogate.tune import default_storage, read_params, tune
+    from surrogate.tune import default_storage, parse_param_overrides, read_params, tune
 
     from ._common import read_data
 
@@ -71,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--trials must be at least 1, got {args.trials}")
     if args.members < 1:
         raise ValueError(f"--members must be at least 1, got {args.members}")
-    fixed = read_params(args.params, family=args.family) if args.params else {}
+    fixed = parse_param_overrides(args.param, read_params(args.params, family=args.family) if args.params else {})
     show = progress_on(args)
     dataset = read_data(args.data, args.space, progress=show)
     storage = args.storage or default_storage(args.family)
