@@ -70,7 +70,11 @@ class QueryResult:
     runtime : predicted training time (s) at the benchmark's fidelity (NaN: no runtime model)
     params, flops : exact parameter count and multiply-accumulates of the network (None: the
         benchmark has no cost model, see :attr:`Benchmark.has_cost`)
-    ood : whether the ensemble disagrees more than on 99% of its test split
+    ood : whether the architecture is unlike the training data: it lies farther from its nearest
+        training architectures than 99% of the held-out architectures do (benchmarks with the
+        novelty detector), else the ensemble disagrees more than on 99% of its test split
+    novelty : that feature-space distance (mean over the 5 nearest training architectures; None:
+        the benchmark has no such detector)
     """
 
     mean: Any
@@ -80,12 +84,14 @@ class QueryResult:
     params: Any
     flops: Any
     ood: Any
+    novelty: Any = None
 
     def to_dict(self) -> dict:
         def conv(v: Any) -> Any:
             return v.tolist() if isinstance(v, np.ndarray) else (v.item() if isinstance(v, np.generic) else v)
 
-        return {k: conv(getattr(self, k)) for k in ("mean", "std", "sample", "runtime", "params", "flops", "ood")}
+        return {k: conv(getattr(self, k)) for k in ("mean", "std", "sample", "runtime", "params", "flops", "ood",
+                                                     "novelty")}
 
 
 class _Batch:
@@ -144,6 +150,7 @@ class Benchmark:
         self._loaded: dict[str, tuple[Any, dict, Any]] = {}
         self._space: Space | None = None
         self._curves: Any = None
+        self._novelty: Any = None
 
     def __repr__(self) -> str:
         return f"Benchmark({str(self.path)!r}, models={sorted(self.spec['models'])})"
@@ -460,12 +467,36 @@ class Benchmark:
         else:
             runtime = np.full(n, np.nan)
         params, flops = self._cost(batch) if self.has_cost else (None, None)
-        ood = std > float(self.spec["models"][name]["ood_std_threshold"])
+        novelty = self.novelty(batch) if self.spec.get("novelty") is not None else None
+        if novelty is not None:  # chosen by measurement over the std flag (bench/ood.py, docs/guide-query.md)
+            ood = novelty > self._novelty.threshold
+        else:
+            ood = std > float(self.spec["models"][name]["ood_std_threshold"])
         if batch.single:
             return QueryResult(float(mean[0]), float(std[0]), float(sample[0]), float(runtime[0]),
                                None if params is None else int(params[0]),
-                               None if flops is None else int(flops[0]), bool(ood[0]))
-        return QueryResult(mean, std, sample, runtime, params, flops, ood)
+                               None if flops is None else int(flops[0]), bool(ood[0]),
+                               None if novelty is None else float(novelty[0]))
+        return QueryResult(mean, std, sample, runtime, params, flops, ood, novelty)
+
+    def novelty(self, archs: Any) -> np.ndarray:
+        """Mean distance of each architecture to its 5 nearest training architectures in standardised
+        feature space (what ``query().ood`` compares with ``benchmark.json["novelty"]["threshold"]``)."""
+        if self.spec.get("novelty") is None:
+            raise BenchmarkError(f"{self.path / BENCHMARK_FILE}: this benchmark has no novelty detector "
+                                 "(assembled before it was added; surrogate.assemble.add_novelty gives it one)")
+        if self._novelty is None:
+            from .novelty import NearestNeighbours, NoveltyError
+
+            try:
+                self._novelty = NearestNeighbours.load(self.path / self.spec["novelty"]["file"])
+            except NoveltyError as err:
+                raise BenchmarkError(str(err)) from None
+        batch = archs if isinstance(archs, _Batch) else self._parse(archs)
+        space = self._space_for_keys()
+        out = np.concatenate([self._novelty.score(space.features(batch.archs[i:i + CHUNK]))
+                              for i in range(0, len(batch), CHUNK)]) if len(batch) else np.zeros(0)
+        return out if isinstance(archs, _Batch) else self._out(out, batch.single)
 
 
 def load(path: str | Path | None = None, rng: Any = None, threads: int | None = None) -> Benchmark:

@@ -23,7 +23,9 @@ naming the field:
   percentage points (the largest standard deviation a percentage can have);
 - an optional ``curves`` section (learning curves, :mod:`surrogate.curves`) whose ``dir`` is not a
   relative folder inside the benchmark, whose ``epochs`` is not an int >= 2, or whose
-  ``files_sha256`` does not list every file of that folder with its checksum.
+  ``files_sha256`` does not list every file of that folder with its checksum;
+- an optional ``novelty`` section (the feature-distance OOD detector) whose ``file`` is not inside
+  the benchmark or does not have the recorded ``sha256``.
 """
 
 from __future__ import annotations
@@ -93,7 +95,19 @@ def check_spec(spec: Any, directory: Path) -> dict[str, Any]:
         _check_noise(spec["noise"], target, targets.get(target, []), bad)
     if spec.get("curves") is not None:
         _check_curves(directory, spec["curves"], bad)
+    if spec.get("novelty") is not None:
+        _check_novelty(directory, spec["novelty"], bad)
     return spec
+
+
+def _check_novelty(directory: Path, novelty: Any, bad: Any) -> None:
+    if not isinstance(novelty, dict):
+        raise bad("novelty", f"must be a JSON object or null, got {novelty!r:.60}")
+    path = _inside(directory, novelty.get("file"))
+    if path is None or not path.is_file():
+        raise bad("novelty.file", f"is {novelty.get('file')!r}; it must be a file inside {directory}")
+    if hashlib.sha256(path.read_bytes()).hexdigest() != novelty.get("sha256"):
+        raise bad("novelty.sha256", f"does not match {path}; the detector was modified after the benchmark was assembled")
 
 
 def _inside(directory: Path, rel: Any) -> Path | None:

@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     q = bench.query(items, seed=args.seed, model=args.model)
     d = q.to_dict()
     n = len(items)
-    for k in ("params", "flops"):  # None: the benchmark's space has no cost model
+    for k in ("params", "flops", "novelty"):  # None: no cost model / no novelty detector
         d[k] = d[k] if d[k] is not None else [None] * n
     if args.json:
         from surrogate._util import dump_json
