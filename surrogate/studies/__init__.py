@@ -11,12 +11,15 @@ and ``write(out)`` (JSON, CSV and a PNG). ``surrogate study tabular-vs-surrogate
 ``surrogate study leave-one-out`` are their command lines; docs/guide-studies.md is the guide.
 """
 
+from ._hyperband_real import HyperbandComparison, hyperband_real_vs_surrogate
 from ._leave_one_out import HeldOutSource, LeaveOneOutResult, leave_one_out, leave_one_out_split
 from ._multi_seed import MIN_SEEDS, MultiSeedTable, multi_seed_table
 from ._plot import plot_leave_one_out, plot_tabular_vs_surrogate
 from ._tabular_vs_surrogate import SeedComparison, TabularVsSurrogateResult, tabular_vs_surrogate
 
 __all__ = [
+    "HyperbandComparison",
+    "hyperband_real_vs_surrogate",
     "MIN_SEEDS",
     "HeldOutSource",
     "LeaveOneOutResult",

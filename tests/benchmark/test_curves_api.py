@@ -111,3 +111,25 @@ def test_hyperband_and_successive_halving_run_on_a_benchmark_with_curves(curve_b
         traj = make_optimizer(short, seed=0).run(b, Budget(seconds=3000.0), noise_seed=1)
         assert len(traj.archs) > 0 and np.all(np.diff(traj.time) > 0) and traj.time[-1] <= 3000.0
         np.testing.assert_array_equal(traj.accuracy, b.predict(list(traj.archs), with_noise=True, seed=1))
+
+
+def test_hyperband_on_real_curves_and_on_the_surrogate_are_compared_on_held_out_architectures(curve_bench):
+    from surrogate.studies import hyperband_real_vs_surrogate
+
+    rng = np.random.default_rng(9)
+    recs = []
+    for g in sample(40, rng=77):  # not the benchmark's architectures
+        final = 85 + rng.normal()
+        c = (final - 10 * np.exp(-rng.uniform(0.5, 2) * np.arange(1, E + 1))).tolist()
+        recs.append({"arch": g, "val_accuracy": c[-1], "train_time": 30.0, "seed": 0, "source": "rs", "val_curve": c})
+    held_out = Dataset.from_records(recs)
+    b = surrogate.load(curve_bench)
+    a = hyperband_real_vs_surrogate(held_out, b, eta=2, seed=0, repeats=2)
+    again = hyperband_real_vs_surrogate(held_out, b, eta=2, seed=0, repeats=2)
+    assert a.to_dict() == again.to_dict()
+    assert a.pool == 40 and a.epochs == E
+    truth = np.array([r["val_curve"][-1] for r in recs])
+    order = np.argsort(held_out.column("arch_hash"))  # the study's pool is in hash order
+    assert a.regret["real"] == pytest.approx(truth.max() - truth[order][a.picks["real"]])
+    assert a.regret["real"] >= 0 and a.regret["surrogate"] >= 0
+    assert 0 <= a.overlap_last_rung <= 1 and all(t[0] > 0 for t in a.anytime["surrogate"])
