@@ -148,10 +148,8 @@ def _check_checkpoint(directory: Path, field: str, entry: dict, bad: Any, space:
     from .checkpoint import MANIFEST, CheckpointError, read_manifest
 
     rel = entry["dir"]
-    parts = PurePosixPath(rel).parts if isinstance(rel, str) else ()
-    folder = Path(directory) / rel if parts else None
-    if (not parts or PurePosixPath(rel).is_absolute() or ".." in parts or "\\" in rel
-            or not folder.resolve().is_relative_to(Path(directory).resolve())):
+    folder = _inside(directory, rel)
+    if folder is None:
         raise bad(f"{field}.dir", f"is {rel!r}; it must be a relative folder inside {directory}")
     manifest_path = folder / MANIFEST
     if not manifest_path.is_file():
