@@ -10,6 +10,7 @@ splits the architectures (seeded), and on the held-out ones reports at 25/50/75/
 - Spearman(epoch k, final) of the predicted curves against the real data's;
 - monotonicity violations of the mean curves over ``--n-random`` random architectures, and of
   the mean cumulative cost (:class:`surrogate.curves.EpochCost`);
+- whole curves per second, batched (the curve model alone, and with features and a final-epoch model);
 - coverage of the 68 % / 95 % intervals of noisy curves (:class:`surrogate.curves.CurveNoise`)
   over the held-out seeds' curves, around the held-out seed mean (noise alone).
 
@@ -122,8 +123,16 @@ def main(argv: list[str] | None = None) -> int:
         per_epoch[str(k)] = row
 
     rand = sample(args.n_random, rng=[args.seed, 7])
+    import time
+
+    t0 = time.perf_counter()
     Xr = features(rand)
-    mean_r = model.curve(Xr, final_model.predict(Xr))
+    final_r = final_model.predict(Xr)
+    t1 = time.perf_counter()
+    mean_r = model.curve(Xr, final_r)
+    t2 = time.perf_counter()
+    speed = {"architectures": args.n_random, "curves_per_second_curve_model": args.n_random / (t2 - t1),
+             "curves_per_second_with_features_and_final_model": args.n_random / (t2 - t0)}
     jahs_r = base.predict(Xe(Xr[: min(len(Xr), 20000)])).reshape(-1, E)
     real_monotone = np.all(np.diff(mean_curve, axis=1) >= 0, axis=1)
     cost = EpochCost.fit(d["epoch_time"][np.all(d["epoch_time"] > 0, axis=1)], d["eval_time"])
@@ -151,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
                     "seed_std_per_epoch": np.sqrt(np.diag(noise.cov)).tolist()}
     result = {"roots": args.roots, "epochs": E, "architectures": n_arch, "evaluations": int(len(inverse)),
               "test_architectures": int(te.sum()), "rank": model.basis.shape[0], "per_epoch": per_epoch,
-              "monotonicity": monotone, "noise_coverage": coverage,
+              "monotonicity": monotone, "noise_coverage": coverage, "speed": speed,
               "epoch_train_share": cost.train_share.tolist(), "epoch_eval_seconds": cost.eval_seconds.tolist()}
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
@@ -167,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{s['real']:8.2f} {s['curve_model_full']:6.2f} {s['jahs_xgb']:6.2f}")
     print("(R² / Kendall τ against held-out seed-mean curves)")
     print(f"monotonicity: {monotone}")
+    print(f"whole curves per second, batched ({args.n_random}): curve model {speed['curves_per_second_curve_model']:,.0f}; "
+          f"with features and the final-epoch model {speed['curves_per_second_with_features_and_final_model']:,.0f}")
     if coverage:
         print(f"noise coverage of held-out seeds (68% / 95%): {coverage['cov68']:.3f} / {coverage['cov95']:.3f} "
               f"over {coverage['held_out_runs']} runs")
