@@ -65,7 +65,8 @@ def plot_tabular_vs_surrogate(result: TabularVsSurrogateResult, path: str | Path
     ax_mae.set_title("error (lower is better)")
     ax_tau.set_title("ranking (higher is better)")
     ax_mae.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize="small")
-    fig.suptitle(f"surrogate vs tabular benchmark: {result.n_archs} architectures × {result.n_seeds} seeds")
+    n = max((s.n_test for s in result.seeds), default=0)
+    fig.suptitle(f"surrogate vs tabular benchmark: {n} of {result.n_archs} architectures × {result.n_seeds} seeds scored")
     return _save(fig, path)
 
 

@@ -171,6 +171,13 @@ class TabularVsSurrogateResult:
         return cls(seeds=seeds, family=doc["family"], target=doc["target"], n_members=doc["n_members"],
                    n_archs=doc["n_archs"], n_seeds=doc["n_seeds"], config=dict(doc.get("config") or {}), **noise)
 
+    def scored(self) -> str:
+        """How many architectures the MAE and τ columns score, of how many with ``n_seeds`` runs."""
+        n = max((s.n_test for s in self.seeds), default=0)
+        how = "each by a surrogate that never saw it (cross-validation)" if n >= self.n_archs else \
+            "the test split (--folds scores every one)"
+        return f"scored on {n} of {self.n_archs} architectures with {self.n_seeds} seeds each, {how}"
+
     def to_table(self) -> str:
         """A text table: one row per replicate, then mean ± std, then the noise model."""
         head = ("seed [others]", "n test", "MAE surrogate", "MAE table", "τ surrogate", "τ table", "MAE table (all)")
@@ -186,8 +193,7 @@ class TabularVsSurrogateResult:
                      *(f"{fmt(summ[m][0])} ± {fmt(summ[m][1])}" for m in METRICS)))
         table = text_table(head, rows, rule_before=(len(rows) - 1,))
         notes = (
-            f"{self.family} ensemble of {self.n_members} fit on one seed of {self.target}; {self.n_archs} "
-            f"architectures with {k} seeds each.\n"
+            f"{self.family} ensemble of {self.n_members} fit on one seed of {self.target}; {self.scored()}.\n"
             f"seed noise (pooled std) {fmt(self.seed_std)}: a table entry is expected to miss the mean of "
             f"the other seeds by {fmt(self.expected_table_mae)}, a perfect surrogate by {fmt(self.oracle_mae)}."
         )

@@ -156,3 +156,11 @@ def test_write_and_read_back(noisy_result: TabularVsSurrogateResult, tmp_path) -
     assert "mean ± std" in text and "0 [1,2]" in text and "perfect surrogate" in text
     with pytest.raises(ValueError, match="not a tabular-vs-surrogate result"):
         TabularVsSurrogateResult.from_dict({"format": "other"})
+
+
+def test_the_table_says_how_many_architectures_it_scores(noisy_result: TabularVsSurrogateResult) -> None:
+    # a user read "170 architectures with 3 seeds each" under a table that scored 17 of them
+    n_test = noisy_result.seeds[0].n_test
+    assert n_test < noisy_result.n_archs
+    assert f"scored on {n_test} of {noisy_result.n_archs} architectures" in noisy_result.to_table()
+    assert "--folds scores every one" in noisy_result.to_table()
