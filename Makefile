@@ -19,6 +19,7 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check surrogate tests bench scripts
+	$(VENV)/bin/ruff format --check surrogate tests bench scripts
 	$(PY) -m pytest -q -n 2
 
 bench: $(VENV)/.installed

@@ -51,8 +51,10 @@ def load_curves(roots: list[str]) -> dict:
     lengths = {len(c) for c in rows["curve"]}
     if len(lengths) != 1:
         raise SystemExit(f"curves of different lengths {sorted(lengths)}: give one fidelity's folder")
-    return {k: (np.asarray(v, dtype=float) if k in ("curve", "epoch_time", "eval_time") else np.asarray(v))
-            for k, v in rows.items()}
+    return {
+        k: (np.asarray(v, dtype=float) if k in ("curve", "epoch_time", "eval_time") else np.asarray(v))
+        for k, v in rows.items()
+    }
 
 
 def _r2(y: np.ndarray, p: np.ndarray) -> float:
@@ -96,8 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     tr, te = ~test_arch, test_arch
 
     model = CurveModel.fit(X[tr], mean_curve[tr], rank=args.rank, seed=args.seed)
-    final_model = make_model("lgb", n_estimators=300, learning_rate=0.05, num_leaves=7, min_child_samples=5,
-                             n_jobs=1, seed=args.seed).fit(X[tr], mean_curve[tr, -1])
+    final_model = make_model(
+        "lgb", n_estimators=300, learning_rate=0.05, num_leaves=7, min_child_samples=5, n_jobs=1, seed=args.seed
+    ).fit(X[tr], mean_curve[tr, -1])
     shape = model.curve(X[te], mean_curve[te, -1])
     full = model.curve(X[te], final_model.predict(X[te]))
     # JAHS-style baseline: one XGBoost on (features, epoch) rows, each epoch predicted on its own
@@ -113,8 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     for k in at:
         row = {}
         for name, pred in (("curve_model_shape", shape), ("curve_model_full", full), ("jahs_xgb", jahs)):
-            row[name] = {"r2": _r2(truth[:, k - 1], pred[:, k - 1]),
-                         "kendall_tau": float(kendalltau(truth[:, k - 1], pred[:, k - 1])[0])}
+            row[name] = {
+                "r2": _r2(truth[:, k - 1], pred[:, k - 1]),
+                "kendall_tau": float(kendalltau(truth[:, k - 1], pred[:, k - 1])[0]),
+            }
         row["spearman_with_final"] = {
             "real": float(spearmanr(truth[:, k - 1], truth[:, -1])[0]),
             "curve_model_full": float(spearmanr(full[:, k - 1], full[:, -1])[0]),
@@ -131,8 +136,11 @@ def main(argv: list[str] | None = None) -> int:
     t1 = time.perf_counter()
     mean_r = model.curve(Xr, final_r)
     t2 = time.perf_counter()
-    speed = {"architectures": args.n_random, "curves_per_second_curve_model": args.n_random / (t2 - t1),
-             "curves_per_second_with_features_and_final_model": args.n_random / (t2 - t0)}
+    speed = {
+        "architectures": args.n_random,
+        "curves_per_second_curve_model": args.n_random / (t2 - t1),
+        "curves_per_second_with_features_and_final_model": args.n_random / (t2 - t0),
+    }
     jahs_r = base.predict(Xe(Xr[: min(len(Xr), 20000)])).reshape(-1, E)
     real_monotone = np.all(np.diff(mean_curve, axis=1) >= 0, axis=1)
     cost = EpochCost.fit(d["epoch_time"][np.all(d["epoch_time"] > 0, axis=1)], d["eval_time"])
@@ -154,33 +162,58 @@ def main(argv: list[str] | None = None) -> int:
         # a seed mean of k runs is nearer each run than the true mean: deviations shrink by (k-1)/k
         k_seeds = counts[inverse[multi_te]][:, None]
         sd = np.sqrt(np.diag(noise.cov))[None, :] * np.sqrt((k_seeds - 1) / k_seeds)
-        coverage = {"held_out_runs": int(multi_te.sum()),
-                    "cov68": float(np.mean(np.abs(dev) <= 0.9945 * sd)),
-                    "cov95": float(np.mean(np.abs(dev) <= 1.96 * sd)),
-                    "seed_std_per_epoch": np.sqrt(np.diag(noise.cov)).tolist()}
-    result = {"roots": args.roots, "epochs": E, "architectures": n_arch, "evaluations": int(len(inverse)),
-              "test_architectures": int(te.sum()), "rank": model.basis.shape[0], "per_epoch": per_epoch,
-              "monotonicity": monotone, "noise_coverage": coverage, "speed": speed,
-              "epoch_train_share": cost.train_share.tolist(), "epoch_eval_seconds": cost.eval_seconds.tolist()}
+        coverage = {
+            "held_out_runs": int(multi_te.sum()),
+            "cov68": float(np.mean(np.abs(dev) <= 0.9945 * sd)),
+            "cov95": float(np.mean(np.abs(dev) <= 1.96 * sd)),
+            "seed_std_per_epoch": np.sqrt(np.diag(noise.cov)).tolist(),
+        }
+    result = {
+        "roots": args.roots,
+        "epochs": E,
+        "architectures": n_arch,
+        "evaluations": int(len(inverse)),
+        "test_architectures": int(te.sum()),
+        "rank": model.basis.shape[0],
+        "per_epoch": per_epoch,
+        "monotonicity": monotone,
+        "noise_coverage": coverage,
+        "speed": speed,
+        "epoch_train_share": cost.train_share.tolist(),
+        "epoch_eval_seconds": cost.eval_seconds.tolist(),
+    }
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
     if args.json:
         print(json.dumps(result, indent=1))
         return 0
-    print(f"{n_arch} architectures ({int(te.sum())} held out), {len(inverse)} runs, {E} epochs, rank {model.basis.shape[0]}")
-    print(f"{'epoch':>5}  {'model (true final)':>19}  {'model (LGB final)':>18}  {'JAHS-style XGB':>15}  {'rho(k,final) real/model/jahs':>30}")
+    print(
+        f"{n_arch} architectures ({int(te.sum())} held out), {len(inverse)} runs, {E} epochs, rank {model.basis.shape[0]}"
+    )
+    print(
+        f"{'epoch':>5}  {'model (true final)':>19}  {'model (LGB final)':>18}  {'JAHS-style XGB':>15}  {'rho(k,final) real/model/jahs':>30}"
+    )
     for k, row in per_epoch.items():
-        cells = [f"{row[n]['r2']:6.2f} / {row[n]['kendall_tau']:5.2f}" for n in ("curve_model_shape", "curve_model_full", "jahs_xgb")]
+        cells = [
+            f"{row[n]['r2']:6.2f} / {row[n]['kendall_tau']:5.2f}"
+            for n in ("curve_model_shape", "curve_model_full", "jahs_xgb")
+        ]
         s = row["spearman_with_final"]
-        print(f"{k:>5}  {cells[0]:>19}  {cells[1]:>18}  {cells[2]:>15}  "
-              f"{s['real']:8.2f} {s['curve_model_full']:6.2f} {s['jahs_xgb']:6.2f}")
+        print(
+            f"{k:>5}  {cells[0]:>19}  {cells[1]:>18}  {cells[2]:>15}  "
+            f"{s['real']:8.2f} {s['curve_model_full']:6.2f} {s['jahs_xgb']:6.2f}"
+        )
     print("(R² / Kendall τ against held-out seed-mean curves)")
     print(f"monotonicity: {monotone}")
-    print(f"whole curves per second, batched ({args.n_random}): curve model {speed['curves_per_second_curve_model']:,.0f}; "
-          f"with features and the final-epoch model {speed['curves_per_second_with_features_and_final_model']:,.0f}")
+    print(
+        f"whole curves per second, batched ({args.n_random}): curve model {speed['curves_per_second_curve_model']:,.0f}; "
+        f"with features and the final-epoch model {speed['curves_per_second_with_features_and_final_model']:,.0f}"
+    )
     if coverage:
-        print(f"noise coverage of held-out seeds (68% / 95%): {coverage['cov68']:.3f} / {coverage['cov95']:.3f} "
-              f"over {coverage['held_out_runs']} runs")
+        print(
+            f"noise coverage of held-out seeds (68% / 95%): {coverage['cov68']:.3f} / {coverage['cov95']:.3f} "
+            f"over {coverage['held_out_runs']} runs"
+        )
     return 0
 
 

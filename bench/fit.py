@@ -77,9 +77,19 @@ def throughput(n: int, path: str, epochs: int) -> dict:
     GINModel.fit_ensemble(members, X, y, threads=1)
     wall, cpu = time.perf_counter() - t, time.process_time() - c
     work = len(y) * epochs * len(members)
-    return {"kind": "throughput", "family": "gin", "rows": n, "train_rows": len(y), "path": path,
-            "members": len(members), "epochs": epochs, "seconds": wall, "cpu_seconds": cpu,
-            "member_graphs_per_s": work / wall, "member_graphs_per_cpu_s": work / cpu}
+    return {
+        "kind": "throughput",
+        "family": "gin",
+        "rows": n,
+        "train_rows": len(y),
+        "path": path,
+        "members": len(members),
+        "epochs": epochs,
+        "seconds": wall,
+        "cpu_seconds": cpu,
+        "member_graphs_per_s": work / wall,
+        "member_graphs_per_cpu_s": work / cpu,
+    }
 
 
 def fit(family: str, n: int, path: str, members: int, epochs: int | None) -> dict:
@@ -118,9 +128,19 @@ def fit(family: str, n: int, path: str, members: int, epochs: int | None) -> dic
     wall = time.perf_counter() - t
     steps = [len(m.history_) if family == "gin" else m.n_rounds_ for m in ens.members_]
     mean, _ = ens.predict(Xt)
-    return {"kind": "fit", "family": family, "rows": n, "train_rows": len(y), "path": path, "members": members,
-            "epochs_cap": epochs, "workers": workers, "seconds": wall, "steps_mean": float(np.mean(steps)),
-            "test_tau": float(kendalltau(yt, mean)[0])}
+    return {
+        "kind": "fit",
+        "family": family,
+        "rows": n,
+        "train_rows": len(y),
+        "path": path,
+        "members": members,
+        "epochs_cap": epochs,
+        "workers": workers,
+        "seconds": wall,
+        "steps_mean": float(np.mean(steps)),
+        "test_tau": float(kendalltau(yt, mean)[0]),
+    }
 
 
 def quality(data: str, path: str) -> dict:
@@ -145,9 +165,16 @@ def quality(data: str, path: str) -> dict:
     GINModel._dense_training = path == "new"
     t = time.perf_counter()
     r = fit_surrogate(ds, family="gin", seed=0, progress=False, threads=1, **kw)
-    return {"kind": "quality", "family": "gin", "data": data, "path": path, "seconds": time.perf_counter() - t,
-            "members": kw["n_members"], "epochs": [len(m.history_) for m in r.ensemble.members_],
-            **{f"{part}_{k}": r.metrics[part][k] for part in ("val", "test") for k in ("kendall_tau", "r2")}}
+    return {
+        "kind": "quality",
+        "family": "gin",
+        "data": data,
+        "path": path,
+        "seconds": time.perf_counter() - t,
+        "members": kw["n_members"],
+        "epochs": [len(m.history_) for m in r.ensemble.members_],
+        **{f"{part}_{k}": r.metrics[part][k] for part in ("val", "test") for k in ("kendall_tau", "r2")},
+    }
 
 
 def _run(args: list[str], busy: bool) -> dict:
@@ -169,28 +196,55 @@ def _fmt_s(s: float) -> str:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 60_000],
-                   help="rows of the GIN throughput runs (default: %(default)s)")
-    p.add_argument("--fit-sizes", type=int, nargs="+", default=[1000, 10_000, 20_000],
-                   help="rows of the ensemble fits (default: %(default)s)")
+    p.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[1000, 10_000, 60_000],
+        help="rows of the GIN throughput runs (default: %(default)s)",
+    )
+    p.add_argument(
+        "--fit-sizes",
+        type=int,
+        nargs="+",
+        default=[1000, 10_000, 20_000],
+        help="rows of the ensemble fits (default: %(default)s)",
+    )
     p.add_argument("--families", nargs="+", choices=FAMILIES, default=list(FAMILIES))
     p.add_argument("--members", type=int, default=10, help="ensemble members of a fit (default: %(default)s)")
     p.add_argument("--epochs", type=int, default=2, help="epochs of a throughput run (default: %(default)s)")
-    p.add_argument("--gin-full-rows", type=int, default=1000,
-                   help="largest rows for a full default GIN fit; above, --gin-epochs only (default: %(default)s)")
+    p.add_argument(
+        "--gin-full-rows",
+        type=int,
+        default=1000,
+        help="largest rows for a full default GIN fit; above, --gin-epochs only (default: %(default)s)",
+    )
     p.add_argument("--gin-epochs", type=int, default=1, help="epochs of a capped GIN fit (default: %(default)s)")
-    p.add_argument("--old-max-rows", type=int, default=1000,
-                   help="largest rows the old paths are fit on (default: %(default)s)")
-    p.add_argument("--old-members", type=int, default=3,
-                   help="members of an old-path fit (one after another, so per member x members is its "
-                        "ensemble's time) (default: %(default)s)")
-    p.add_argument("--large-rows", type=int, default=10_000,
-                   help="from this many rows, fits use --large-members members (default: %(default)s)")
+    p.add_argument(
+        "--old-max-rows", type=int, default=1000, help="largest rows the old paths are fit on (default: %(default)s)"
+    )
+    p.add_argument(
+        "--old-members",
+        type=int,
+        default=3,
+        help="members of an old-path fit (one after another, so per member x members is its "
+        "ensemble's time) (default: %(default)s)",
+    )
+    p.add_argument(
+        "--large-rows",
+        type=int,
+        default=10_000,
+        help="from this many rows, fits use --large-members members (default: %(default)s)",
+    )
     p.add_argument("--large-members", type=int, default=2, help="(default: %(default)s)")
     p.add_argument("--busy", action="store_true", help="also measure with a CPU-bound process beside each run")
     p.add_argument("--quick", action="store_true", help="1,000 rows, one throughput epoch, 5 members")
-    p.add_argument("--quality", nargs="*", choices=("shipped", "nb201"),
-                   help="only: default GIN fits old vs new on real data, validation/test tau and R^2")
+    p.add_argument(
+        "--quality",
+        nargs="*",
+        choices=("shipped", "nb201"),
+        help="only: default GIN fits old vs new on real data, validation/test tau and R^2",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -215,13 +269,16 @@ def main() -> int:
                 r = _run(["--worker", "quality", data, path], False)
                 rows.append(r)
                 if not args.json:
-                    print(f"quality gin x{r['members']} {data} {path}: val tau {r['val_kendall_tau']:.3f} R2 "
-                          f"{r['val_r2']:.3f}, test tau {r['test_kendall_tau']:.3f} R2 {r['test_r2']:.3f}; "
-                          f"{_fmt_s(r['seconds'])}, epochs {r['epochs']}", flush=True)
+                    print(
+                        f"quality gin x{r['members']} {data} {path}: val tau {r['val_kendall_tau']:.3f} R2 "
+                        f"{r['val_r2']:.3f}, test tau {r['test_kendall_tau']:.3f} R2 {r['test_r2']:.3f}; "
+                        f"{_fmt_s(r['seconds'])}, epochs {r['epochs']}",
+                        flush=True,
+                    )
         if args.json:
             print(json.dumps(rows, indent=2))
         return 0
-    for busy in ([False, True] if args.busy else [False]):
+    for busy in [False, True] if args.busy else [False]:
         label = "busy" if busy else "as is"
         if "gin" in args.families:
             for n in args.sizes:
@@ -231,13 +288,18 @@ def main() -> int:
                     rows.append(r)
                     pair[path] = r
                     if not args.json:
-                        print(f"[{label}] throughput gin {n:>6} rows {path}: {r['member_graphs_per_s']:,.0f} "
-                              f"member-graphs/s wall ({r['member_graphs_per_cpu_s']:,.0f}/CPU-s; {r['members']} "
-                              f"member(s) x {r['epochs']} epochs in {_fmt_s(r['seconds'])})", flush=True)
+                        print(
+                            f"[{label}] throughput gin {n:>6} rows {path}: {r['member_graphs_per_s']:,.0f} "
+                            f"member-graphs/s wall ({r['member_graphs_per_cpu_s']:,.0f}/CPU-s; {r['members']} "
+                            f"member(s) x {r['epochs']} epochs in {_fmt_s(r['seconds'])})",
+                            flush=True,
+                        )
                 if not args.json:
                     ratio = pair["new"]["member_graphs_per_s"] / pair["old"]["member_graphs_per_s"]
                     cpu = pair["new"]["member_graphs_per_cpu_s"] / pair["old"]["member_graphs_per_cpu_s"]
-                    print(f"[{label}] throughput gin {n:>6} rows new/old: x{ratio:.2f} wall, x{cpu:.2f} CPU", flush=True)
+                    print(
+                        f"[{label}] throughput gin {n:>6} rows new/old: x{ratio:.2f} wall, x{cpu:.2f} CPU", flush=True
+                    )
         for family in args.families:
             for n in args.fit_sizes:
                 capped = family == "gin" and n > args.gin_full_rows
@@ -249,21 +311,43 @@ def main() -> int:
                     members = args.old_members if path == "old" else args.members
                     if n >= args.large_rows:
                         members = min(members, args.large_members)
-                    r = {**_run(["--worker", "fit", family, str(n), path, str(members),
-                                 "-" if epochs is None else str(epochs)], busy), "busy": busy}
+                    r = {
+                        **_run(
+                            [
+                                "--worker",
+                                "fit",
+                                family,
+                                str(n),
+                                path,
+                                str(members),
+                                "-" if epochs is None else str(epochs),
+                            ],
+                            busy,
+                        ),
+                        "busy": busy,
+                    }
                     r["seconds_per_member"] = r["seconds"] / members
                     rows.append(r)
                     pair[path] = r
                     if not args.json:
-                        what = f"{epochs} epoch(s): {_fmt_s(r['seconds'] / epochs)} per epoch, at most " \
-                               f"{_fmt_s(r['seconds'] / epochs * 100)} for 100" if capped else \
-                               f"{_fmt_s(r['seconds'])}, {r['steps_mean']:.0f} {'epochs' if family == 'gin' else 'rounds'} " \
-                               f"a member, test tau {r['test_tau']:.3f}"
-                        print(f"[{label}] fit {family} x{r['members']} {n:>6} rows {path} ({r['workers']} worker(s)): "
-                              f"{what}; {_fmt_s(r['seconds_per_member'])} per member", flush=True)
+                        what = (
+                            f"{epochs} epoch(s): {_fmt_s(r['seconds'] / epochs)} per epoch, at most "
+                            f"{_fmt_s(r['seconds'] / epochs * 100)} for 100"
+                            if capped
+                            else f"{_fmt_s(r['seconds'])}, {r['steps_mean']:.0f} {'epochs' if family == 'gin' else 'rounds'} "
+                            f"a member, test tau {r['test_tau']:.3f}"
+                        )
+                        print(
+                            f"[{label}] fit {family} x{r['members']} {n:>6} rows {path} ({r['workers']} worker(s)): "
+                            f"{what}; {_fmt_s(r['seconds_per_member'])} per member",
+                            flush=True,
+                        )
                 if len(pair) == 2 and not args.json:
-                    print(f"[{label}] fit {family} {n:>6} rows old/new wall per member: "
-                          f"x{pair['old']['seconds_per_member'] / pair['new']['seconds_per_member']:.2f}", flush=True)
+                    print(
+                        f"[{label}] fit {family} {n:>6} rows old/new wall per member: "
+                        f"x{pair['old']['seconds_per_member'] / pair['new']['seconds_per_member']:.2f}",
+                        flush=True,
+                    )
     if args.json:
         print(json.dumps(rows, indent=2))
     print(f"# load average {os.getloadavg()[0]:.1f} at the end", flush=True)

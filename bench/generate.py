@@ -34,7 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--fidelity", default="default", help="fidelity name or YAML path (default: %(default)s)")
     p.add_argument("--n-archs", type=int, default=4, help="architectures (default: %(default)s)")
-    p.add_argument("--seeds", type=int, default=2, help="training seeds per architecture and path (default: %(default)s)")
+    p.add_argument(
+        "--seeds", type=int, default=2, help="training seeds per architecture and path (default: %(default)s)"
+    )
     p.add_argument("--data-root", help="folder with the Fashion-MNIST IDX files")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     args = p.parse_args(argv)
@@ -51,8 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     fidelity = load_fidelity(args.fidelity)
     data = prepare_tensors(load_fashion_mnist(args.data_root), fidelity)
     archs = [DARTS_V2, *sample(args.n_archs - 1, rng=0)]
-    paths = {"old": {"channels_last": False, "val_curves": False}, "new": {"channels_last": True, "val_curves": True},
-             "new-nocurve": {"channels_last": True, "val_curves": False}}
+    paths = {
+        "old": {"channels_last": False, "val_curves": False},
+        "new": {"channels_last": True, "val_curves": True},
+        "new-nocurve": {"channels_last": True, "val_curves": False},
+    }
     log = sys.stderr if args.json else sys.stdout
     rows: list[dict] = []
     for a, g in enumerate(archs):
@@ -60,24 +65,43 @@ def main(argv: list[str] | None = None) -> int:
             for name, kwargs in paths.items():
                 r = train_and_evaluate(g, seed, fidelity, data, **kwargs)
                 info = r["info"][0]
-                rows.append({
-                    "arch": a, "seed": seed, "path": name, "train_cpu_s": r["runtime"],
-                    "eval_cpu_s": info["eval_time"] + info.get("curve_eval_time", 0.0),
-                    "val_accuracy": info["val_accuracy"],
-                })
-                print(f"arch {a} seed {seed} {name}: {r['runtime'] + rows[-1]['eval_cpu_s']:.1f} CPU-s, "
-                      f"val {info['val_accuracy']:.2f}", file=log, flush=True)
+                rows.append(
+                    {
+                        "arch": a,
+                        "seed": seed,
+                        "path": name,
+                        "train_cpu_s": r["runtime"],
+                        "eval_cpu_s": info["eval_time"] + info.get("curve_eval_time", 0.0),
+                        "val_accuracy": info["val_accuracy"],
+                    }
+                )
+                print(
+                    f"arch {a} seed {seed} {name}: {r['runtime'] + rows[-1]['eval_cpu_s']:.1f} CPU-s, "
+                    f"val {info['val_accuracy']:.2f}",
+                    file=log,
+                    flush=True,
+                )
 
     def per_path(name: str, key: str) -> float:
         return float(np.mean([r[key] for r in rows if r["path"] == name]))
 
     total = {n: per_path(n, "train_cpu_s") + per_path(n, "eval_cpu_s") for n in paths}
-    acc = np.array([[[r["val_accuracy"] for r in rows if r["arch"] == a and r["seed"] == s and r["path"] == n]
-                     for s in range(args.seeds)] for a in range(len(archs)) for n in paths]).reshape(len(archs), len(paths), args.seeds)
+    acc = np.array(
+        [
+            [
+                [r["val_accuracy"] for r in rows if r["arch"] == a and r["seed"] == s and r["path"] == n]
+                for s in range(args.seeds)
+            ]
+            for a in range(len(archs))
+            for n in paths
+        ]
+    ).reshape(len(archs), len(paths), args.seeds)
     diffs = acc[:, 1, :].mean(1) - acc[:, 0, :].mean(1)
     seed_std = float(np.sqrt(np.mean(acc.var(axis=2, ddof=1)))) if args.seeds > 1 else float("nan")
     result = {
-        "fidelity": fidelity.name, "archs": len(archs), "seeds": args.seeds,
+        "fidelity": fidelity.name,
+        "archs": len(archs),
+        "seeds": args.seeds,
         "cpu_s_per_eval": {n: round(total[n], 2) for n in paths},
         "train_cpu_s": {n: round(per_path(n, "train_cpu_s"), 2) for n in paths},
         "eval_cpu_s": {n: round(per_path(n, "eval_cpu_s"), 2) for n in paths},
@@ -87,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
         "mean_val_accuracy": {n: round(float(acc[:, i].mean()), 2) for i, n in enumerate(paths)},
         "paired_diff_new_minus_old": [round(float(d), 2) for d in diffs],
         "seed_std": round(seed_std, 2),
-        "cpu": platform.processor() or platform.machine(), "torch": torch.__version__,
+        "cpu": platform.processor() or platform.machine(),
+        "torch": torch.__version__,
     }
     if args.json:
         print(json.dumps(result, indent=2))
@@ -95,12 +120,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fidelity {result['fidelity']}: {len(archs)} architectures x {args.seeds} seeds per path")
         print(f"{'path':<12}{'train CPU-s':>12}{'eval CPU-s':>12}{'total':>8}{'mean val':>10}")
         for n in paths:
-            print(f"{n:<12}{result['train_cpu_s'][n]:>12.2f}{result['eval_cpu_s'][n]:>12.2f}"
-                  f"{result['cpu_s_per_eval'][n]:>8.2f}{result['mean_val_accuracy'][n]:>10.2f}")
-        print(f"speed-up, old / new CPU-s per evaluation: {result['speedup']:.2f}x with the curve, "
-              f"{result['speedup_same_work']:.2f}x for the same work, {result['speedup_training']:.2f}x of training alone")
-        print(f"per-architecture mean val difference new - old: {result['paired_diff_new_minus_old']} "
-              f"(seed std within a path: {result['seed_std']})")
+            print(
+                f"{n:<12}{result['train_cpu_s'][n]:>12.2f}{result['eval_cpu_s'][n]:>12.2f}"
+                f"{result['cpu_s_per_eval'][n]:>8.2f}{result['mean_val_accuracy'][n]:>10.2f}"
+            )
+        print(
+            f"speed-up, old / new CPU-s per evaluation: {result['speedup']:.2f}x with the curve, "
+            f"{result['speedup_same_work']:.2f}x for the same work, {result['speedup_training']:.2f}x of training alone"
+        )
+        print(
+            f"per-architecture mean val difference new - old: {result['paired_diff_new_minus_old']} "
+            f"(seed std within a path: {result['seed_std']})"
+        )
     return 0
 
 

@@ -52,8 +52,15 @@ TARGET = "val_accuracy"
 #: trees (the six edges interact); the GIN is the config default cut to 12 epochs (about 25 CPU
 #: seconds a member here) with the pairwise ranking loss on (+0.025 validation τ).
 BENCH_PARAMS: dict[str, dict[str, Any]] = {
-    "gin": {"hidden_dim": 64, "n_layers": 4, "batch_size": 128, "epochs": 12, "learning_rate": 0.003,
-            "patience": 12, "rank_weight": 0.5},
+    "gin": {
+        "hidden_dim": 64,
+        "n_layers": 4,
+        "batch_size": 128,
+        "epochs": 12,
+        "learning_rate": 0.003,
+        "patience": 12,
+        "rank_weight": 0.5,
+    },
     "xgb": {"learning_rate": 0.1, "max_depth": 12, "colsample_bytree": 1.0},
     "lgb": {"learning_rate": 0.1, "num_leaves": 127, "min_child_samples": 5, "feature_fraction": 1.0},
     "rf": {"max_features": 0.3, "min_samples_leaf": 1},
@@ -70,8 +77,10 @@ def load(path: str | os.PathLike = DEFAULT_DATA) -> Any:
     # its own): the protocol behind docs/nb201-quality.md, so no de-duplication
     dataset, report = read_table(path, space="nb201", dedupe=False, progress=False)
     if report.n_skipped:
-        raise ValueError(f"{path}: {report.n_skipped} rows could not be read; the table is damaged, re-convert it "
-                         "(training_data/nb201_analog/README.md)")
+        raise ValueError(
+            f"{path}: {report.n_skipped} rows could not be read; the table is damaged, re-convert it "
+            "(training_data/nb201_analog/README.md)"
+        )
     return dataset
 
 
@@ -110,8 +119,9 @@ def write_json(results: Mapping[str, Any], path: str | os.PathLike) -> None:
     os.replace(tmp, path)
 
 
-def class_metrics(dataset: Any, indices: np.ndarray, mean: np.ndarray, std: np.ndarray,
-                  n_worst: int = 5) -> tuple[dict[str, float], list[dict[str, Any]]]:
+def class_metrics(
+    dataset: Any, indices: np.ndarray, mean: np.ndarray, std: np.ndarray, n_worst: int = 5
+) -> tuple[dict[str, float], list[dict[str, Any]]]:
     """Metrics with one row per isomorphism class among ``indices``, and the worst classes.
 
     The truth of a class is the mean accuracy of its cells; its prediction the mean (and std) of
@@ -135,8 +145,13 @@ def class_metrics(dataset: Any, indices: np.ndarray, mean: np.ndarray, std: np.n
     archs = dataset.column("arch")[indices]
     cost = counts * np.abs(truth - pred)
     worst = [
-        {"arch": str(archs[first[c]]), "cells": int(counts[c]), "truth": float(truth[c]),
-         "pred": float(pred[c]), "std": float(spread[c])}
+        {
+            "arch": str(archs[first[c]]),
+            "cells": int(counts[c]),
+            "truth": float(truth[c]),
+            "pred": float(pred[c]),
+            "std": float(spread[c]),
+        }
         for c in np.argsort(-cost)[:n_worst]
     ]
     return report, worst
@@ -159,16 +174,32 @@ def _member_log(log: Callable[[str], Any], label: str) -> tuple[Callable[[int, i
     return progress, callback
 
 
-def _fit_one(dataset: Any, family: str, split: tuple[np.ndarray, ...], n_members: int,
-             params: Mapping[str, Any], seed: int, log: Callable[[str], Any], label: str) -> dict[str, Any]:
+def _fit_one(
+    dataset: Any,
+    family: str,
+    split: tuple[np.ndarray, ...],
+    n_members: int,
+    params: Mapping[str, Any],
+    seed: int,
+    log: Callable[[str], Any],
+    label: str,
+) -> dict[str, Any]:
     """Fit, calibrate and measure one ensemble; the summary that goes into the results."""
     from surrogate.fit import evaluate, fit_surrogate
 
     progress, callback = _member_log(log, label)
     wall, cpu = time.perf_counter(), _cpu_seconds()
-    result = fit_surrogate(dataset, family=family, target=TARGET, split=split, n_members=n_members,
-                           params=params, seed=seed, progress=progress,
-                           callback=callback if family == "gin" else None)
+    result = fit_surrogate(
+        dataset,
+        family=family,
+        target=TARGET,
+        split=split,
+        n_members=n_members,
+        params=params,
+        seed=seed,
+        progress=progress,
+        callback=callback if family == "gin" else None,
+    )
     total_wall, total_cpu = time.perf_counter() - wall, _cpu_seconds() - cpu
     test = split[2]
     _, mean, std = evaluate(result.ensemble, result.space, dataset, TARGET, test)
@@ -204,8 +235,11 @@ def _environment(threads: int) -> dict[str, Any]:
                 pass
     processor = platform.processor() or None
     try:
-        processor = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                         if line.startswith("model name"))
+        processor = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         pass
     return {
@@ -302,18 +336,22 @@ def run_quality(
     if split == "architecture":
         (tr, va, te), split_desc = split_indices(dataset, None, seed)
     elif split == "rows":
-        (tr, va, te), split_desc = row_split(len(dataset), seed), {
-            "kind": "random_by_row", "fractions": [0.8, 0.1, 0.1], "seed": seed}
+        (tr, va, te), split_desc = (
+            row_split(len(dataset), seed),
+            {"kind": "random_by_row", "fractions": [0.8, 0.1, 0.1], "seed": seed},
+        )
     else:
         raise ValueError(f"split must be 'architecture' or 'rows', got {split!r}")
     hashes = dataset.column("arch_hash")
     results: dict[str, Any] = {
         "benchmark": "nb201_quality",
         "target": TARGET,
-        "data": {"rows": len(dataset), "classes": int(len(np.unique(hashes))),
-                 "fingerprint": dataset.fingerprint()},
-        "split": {**split_desc, "rows": [len(tr), len(va), len(te)],
-                  "classes": [int(len(np.unique(hashes[p]))) for p in (tr, va, te)]},
+        "data": {"rows": len(dataset), "classes": int(len(np.unique(hashes))), "fingerprint": dataset.fingerprint()},
+        "split": {
+            **split_desc,
+            "rows": [len(tr), len(va), len(te)],
+            "classes": [int(len(np.unique(hashes[p]))) for p in (tr, va, te)],
+        },
         "run": dict(meta or {}),
         "models": {},
         "learning_curve": None,
@@ -332,8 +370,10 @@ def run_quality(
         summary = _fit_one(dataset, family, (tr, va, te), n, params_of(family), seed, log, family)
         results["models"][family] = summary
         t, c = summary["test"], summary["test_by_class"]
-        log(f"[{family}] test tau {t['kendall_tau']:.4f} (by class {c['kendall_tau']:.4f}), R2 {t['r2']:.4f}, "
-            f"cov68/95 {t['coverage_68']:.3f}/{t['coverage_95']:.3f}, fit {summary['fit_seconds']:.0f} s")
+        log(
+            f"[{family}] test tau {t['kendall_tau']:.4f} (by class {c['kendall_tau']:.4f}), R2 {t['r2']:.4f}, "
+            f"cov68/95 {t['coverage_68']:.3f}/{t['coverage_95']:.3f}, fit {summary['fit_seconds']:.0f} s"
+        )
         save()
 
     sizes = [int(s) for s in sizes]
@@ -360,8 +400,10 @@ def run_quality(
                 curve["results"].setdefault(family, {})[str(size)] = {
                     k: summary[k] for k in ("members", "fit_seconds", "cpu_seconds", "val", "test", "test_by_class")
                 }
-                log(f"[{label}] test tau {summary['test']['kendall_tau']:.4f} "
-                    f"(by class {summary['test_by_class']['kendall_tau']:.4f})")
+                log(
+                    f"[{label}] test tau {summary['test']['kendall_tau']:.4f} "
+                    f"(by class {summary['test_by_class']['kendall_tau']:.4f})"
+                )
                 save()
         # the full training part completes each curve
         for family in chosen:
@@ -398,14 +440,16 @@ def format_tables(results: Mapping[str, Any]) -> str:
     curve = results.get("learning_curve")
     if curve and curve["results"]:
         sizes = sorted({int(k) for r in curve["results"].values() for k in r})
-        lines += ["", "| model | " + " | ".join(f"{n:,} cells" for n in sizes) + " |",
-                  "|---|" + "---|" * len(sizes)]
+        lines += ["", "| model | " + " | ".join(f"{n:,} cells" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
         for family, r in curve["results"].items():
             cells = []
             for n in sizes:
                 e = r.get(str(n))
-                cells.append("—" if e is None else
-                             f"{_f(e['test']['kendall_tau'], 3)} ({_f(e['test_by_class']['kendall_tau'], 3)})")
+                cells.append(
+                    "—"
+                    if e is None
+                    else f"{_f(e['test']['kendall_tau'], 3)} ({_f(e['test_by_class']['kendall_tau'], 3)})"
+                )
             lines.append(f"| {family} | " + " | ".join(cells) + " |")
         lines.append("")
         lines.append("Learning curve: test Kendall τ per row (per class in brackets).")
@@ -423,23 +467,49 @@ def _pct(x: float | None) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", default=str(DEFAULT_DATA), help="the NB201 table (default: %(default)s)")
-    p.add_argument("--models", nargs="+", default=list(FAMILIES), choices=FAMILIES,
-                   help="families to fit, in this order (default: all five)")
+    p.add_argument(
+        "--models",
+        nargs="+",
+        default=list(FAMILIES),
+        choices=FAMILIES,
+        help="families to fit, in this order (default: all five)",
+    )
     p.add_argument("--members", type=int, default=10, help="ensemble members per family (default: %(default)s)")
-    p.add_argument("--gin-members", type=int, default=None,
-                   help="members of the GIN ensemble if different (default: --members)")
-    p.add_argument("--sizes", type=int, nargs="*", default=list(DEFAULT_SIZES),
-                   help="training cells for the learning curve; none to skip it (default: %(default)s)")
-    p.add_argument("--curve-models", nargs="+", choices=FAMILIES, default=None,
-                   help="families for the learning curve (default: the best two by validation tau)")
-    p.add_argument("--params", default=None,
-                   help='JSON object of per-family hyperparameters over the bench defaults, e.g. \'{"gin": {"epochs": 20}}\'')
-    p.add_argument("--split", choices=("architecture", "rows"), default="architecture",
-                   help="80/10/10 by isomorphism class (fit's default) or by row, ignoring isomorphism "
-                        "(default: %(default)s)")
+    p.add_argument(
+        "--gin-members", type=int, default=None, help="members of the GIN ensemble if different (default: --members)"
+    )
+    p.add_argument(
+        "--sizes",
+        type=int,
+        nargs="*",
+        default=list(DEFAULT_SIZES),
+        help="training cells for the learning curve; none to skip it (default: %(default)s)",
+    )
+    p.add_argument(
+        "--curve-models",
+        nargs="+",
+        choices=FAMILIES,
+        default=None,
+        help="families for the learning curve (default: the best two by validation tau)",
+    )
+    p.add_argument(
+        "--params",
+        default=None,
+        help='JSON object of per-family hyperparameters over the bench defaults, e.g. \'{"gin": {"epochs": 20}}\'',
+    )
+    p.add_argument(
+        "--split",
+        choices=("architecture", "rows"),
+        default="architecture",
+        help="80/10/10 by isomorphism class (fit's default) or by row, ignoring isomorphism (default: %(default)s)",
+    )
     p.add_argument("--seed", type=int, default=0, help="split, member and subsample seed (default: %(default)s)")
-    p.add_argument("--threads", type=int, default=1,
-                   help="threads per model (n_jobs; torch threads); 0 = library default (default: %(default)s)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per model (n_jobs; torch threads); 0 = library default (default: %(default)s)",
+    )
     p.add_argument("--out", default=None, help="JSON results file, rewritten after every ensemble")
     p.add_argument("--json", action="store_true", help="print the results as JSON instead of tables")
     args = p.parse_args(argv)
@@ -448,19 +518,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         if params is not None and not isinstance(params, dict):
             raise ValueError("--params must be a JSON object mapping family to parameters")
     except json.JSONDecodeError as err:
-        p.error(f"--params is not valid JSON ({err}); e.g. '{{\"gin\": {{\"epochs\": 20}}}}'")
+        p.error(f'--params is not valid JSON ({err}); e.g. \'{{"gin": {{"epochs": 20}}}}\'')
     threads = args.threads or None
     if threads is not None:
         import torch
 
         torch.set_num_threads(threads)
-    meta = {"command": "python bench/nb201_quality.py " + " ".join(sys.argv[1:] if argv is None else argv),
-            "data": str(args.data), **_environment(args.threads)}
+    meta = {
+        "command": "python bench/nb201_quality.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        "data": str(args.data),
+        **_environment(args.threads),
+    }
     dataset = load(args.data)
     try:
-        results = run_quality(dataset, models=args.models, members=args.members, gin_members=args.gin_members,
-                              sizes=args.sizes, curve_models=args.curve_models, params=params, split=args.split,
-                              seed=args.seed, threads=threads, out=args.out, meta=meta)
+        results = run_quality(
+            dataset,
+            models=args.models,
+            members=args.members,
+            gin_members=args.gin_members,
+            sizes=args.sizes,
+            curve_models=args.curve_models,
+            params=params,
+            split=args.split,
+            seed=args.seed,
+            threads=threads,
+            out=args.out,
+            meta=meta,
+        )
     except ValueError as err:
         p.error(str(err))
     print(json.dumps(_clean(results), indent=1) if args.json else format_tables(results))

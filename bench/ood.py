@@ -30,8 +30,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--benchmark", help="benchmark directory (default: the shipped default)")
-    p.add_argument("--data", default=str(ROOT / "training_data" / "fmnist" / "default.parquet"),
-                   help="the Dataset the benchmark was fit on (default: %(default)s)")
+    p.add_argument(
+        "--data",
+        default=str(ROOT / "training_data" / "fmnist" / "default.parquet"),
+        help="the Dataset the benchmark was fit on (default: %(default)s)",
+    )
     p.add_argument("--n", type=int, default=2000, help="samples per group (default: %(default)s)")
     p.add_argument("--k", type=int, default=5, help="neighbours of the knn detector (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="seed of the samples (default: %(default)s)")
@@ -65,11 +68,22 @@ def main(argv: list[str] | None = None) -> int:
     ]
     detectors = {"std": std_score, "knn": knn_score}
     threshold = {name: float(np.quantile(f(calib), 0.99)) for name, f in detectors.items()}
-    rates = {name: {g: float((f(archs) > threshold[name]).mean()) for g, archs in groups.items()}
-             for name, f in detectors.items()}
-    corners = {name: {c: bool(f([g])[0] > threshold[name]) for c, g in CORNERS.items()} for name, f in detectors.items()}
-    result = {"n": args.n, "k": args.k, "thresholds": threshold, "flag_rate": rates, "corner_flagged": corners,
-              "degenerate": list(DEGENERATE), "sizes": {g: len(a) for g, a in groups.items()}}
+    rates = {
+        name: {g: float((f(archs) > threshold[name]).mean()) for g, archs in groups.items()}
+        for name, f in detectors.items()
+    }
+    corners = {
+        name: {c: bool(f([g])[0] > threshold[name]) for c, g in CORNERS.items()} for name, f in detectors.items()
+    }
+    result = {
+        "n": args.n,
+        "k": args.k,
+        "thresholds": threshold,
+        "flag_rate": rates,
+        "corner_flagged": corners,
+        "degenerate": list(DEGENERATE),
+        "sizes": {g: len(a) for g, a in groups.items()},
+    }
     if args.json:
         print(json.dumps(result, indent=2))
         return 0

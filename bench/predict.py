@@ -120,8 +120,11 @@ def parallel_worker(benchmark: str | None, n: int) -> dict:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t = time.perf_counter()
     bench.predict(archs)
-    return {"seconds": time.perf_counter() - t, "rss_before_mb": before,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "seconds": time.perf_counter() - t,
+        "rss_before_mb": before,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def _run(cmd: list[str], busy: bool) -> dict:
@@ -138,16 +141,24 @@ def _run(cmd: list[str], busy: bool) -> dict:
 
 
 def _print(r: dict, sizes: list[int], label: str) -> None:
-    batch = "  ".join(f"{n // 1000}k: {r[f'batch_{n}_genotypes']:,.0f}/s Genotypes, {r[f'batch_{n}_strings']:,.0f}/s strings"
-                      for n in sizes)
-    print(f"[{label}] {r['model']:<18} members={r['members']:<2} single {r['single_ms_median']:.2f} ms "
-          f"(p90 {r['single_ms_p90']:.2f}; old {r['old_single_ms_median']:.2f}/{r['old_single_ms_p90']:.2f})  "
-          f"batched {batch}  (old {r['old_batch_genotypes']:,.0f}/s Genotypes, {r['old_batch_strings']:,.0f}/s strings; "
-          f"x{r['speedup_vs_old']:.1f})  naive {r['naive_archs_per_s']:,.0f}/s x{r['speedup_vs_naive']:.0f}  "
-          f"peak {r['peak_rss_mb']:.0f} MB", flush=True)
+    batch = "  ".join(
+        f"{n // 1000}k: {r[f'batch_{n}_genotypes']:,.0f}/s Genotypes, {r[f'batch_{n}_strings']:,.0f}/s strings"
+        for n in sizes
+    )
+    print(
+        f"[{label}] {r['model']:<18} members={r['members']:<2} single {r['single_ms_median']:.2f} ms "
+        f"(p90 {r['single_ms_p90']:.2f}; old {r['old_single_ms_median']:.2f}/{r['old_single_ms_p90']:.2f})  "
+        f"batched {batch}  (old {r['old_batch_genotypes']:,.0f}/s Genotypes, {r['old_batch_strings']:,.0f}/s strings; "
+        f"x{r['speedup_vs_old']:.1f})  naive {r['naive_archs_per_s']:,.0f}/s x{r['speedup_vs_naive']:.0f}  "
+        f"peak {r['peak_rss_mb']:.0f} MB",
+        flush=True,
+    )
     if "one_member_single_ms" in r:
-        print(f"[{label}] {r['model']:<18} one member: query {r['one_member_single_ms']:.3f} ms, bare booster on one "
-              f"thread {r.get('bare_booster_1thread_ms', float('nan')):.3f} ms (pre-encoded row)", flush=True)
+        print(
+            f"[{label}] {r['model']:<18} one member: query {r['one_member_single_ms']:.3f} ms, bare booster on one "
+            f"thread {r.get('bare_booster_1thread_ms', float('nan')):.3f} ms (pre-encoded row)",
+            flush=True,
+        )
 
 
 def main() -> int:
@@ -179,11 +190,24 @@ def main() -> int:
     extra = ["--benchmark", args.benchmark] if args.benchmark else []
     print(f"# {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start", flush=True)
     rows = []
-    for busy in ([False, True] if args.busy else [False]):
+    for busy in [False, True] if args.busy else [False]:
         label = "busy" if busy else "as is"
         for name in sorted(bench.models) if args.models is None else args.models:
-            cmd = [sys.executable, __file__, "--worker", name, "--sizes", *map(str, args.sizes), "--single",
-                   str(args.single), "--naive", str(args.naive), "--old-size", str(args.old_size), *extra]
+            cmd = [
+                sys.executable,
+                __file__,
+                "--worker",
+                name,
+                "--sizes",
+                *map(str, args.sizes),
+                "--single",
+                str(args.single),
+                "--naive",
+                str(args.naive),
+                "--old-size",
+                str(args.old_size),
+                *extra,
+            ]
             rows.append({**_run(cmd, busy), "busy": busy})
             if not args.json:
                 _print(rows[-1], args.sizes, label)
@@ -195,15 +219,23 @@ def main() -> int:
         outs = [json.loads(pr.communicate()[0].strip().splitlines()[-1]) for pr in procs]
         wall = time.perf_counter() - t
         slowest = max(o["seconds"] for o in outs)
-        par = {"alone_s": alone["seconds"], "parallel": args.parallel, "each_s": [o["seconds"] for o in outs],
-               "wall_with_start_s": wall, "ratio": slowest / alone["seconds"],
-               "rss_before_mb": alone["rss_before_mb"], "peak_rss_mb": max(o["peak_rss_mb"] for o in outs)}
+        par = {
+            "alone_s": alone["seconds"],
+            "parallel": args.parallel,
+            "each_s": [o["seconds"] for o in outs],
+            "wall_with_start_s": wall,
+            "ratio": slowest / alone["seconds"],
+            "rss_before_mb": alone["rss_before_mb"],
+            "peak_rss_mb": max(o["peak_rss_mb"] for o in outs),
+        }
         rows.append(par)
         if not args.json:
-            print(f"parallel: {args.parallel_size:,} predictions alone {alone['seconds']:.1f} s (RSS {alone['rss_before_mb']:.0f} "
-                  f"-> {alone['peak_rss_mb']:.0f} MB); {args.parallel} at once: slowest {slowest:.1f} s "
-                  f"({par['ratio']:.2f}x alone; {wall:.1f} s wall with start-up), peak {par['peak_rss_mb']:.0f} MB each",
-                  flush=True)
+            print(
+                f"parallel: {args.parallel_size:,} predictions alone {alone['seconds']:.1f} s (RSS {alone['rss_before_mb']:.0f} "
+                f"-> {alone['peak_rss_mb']:.0f} MB); {args.parallel} at once: slowest {slowest:.1f} s "
+                f"({par['ratio']:.2f}x alone; {wall:.1f} s wall with start-up), peak {par['peak_rss_mb']:.0f} MB each",
+                flush=True,
+            )
     if args.json:
         print(json.dumps(rows, indent=2))
     return 0

@@ -27,7 +27,9 @@ import numpy as np
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("roots", nargs="+", help="result tree(s) of one fidelity")
-    p.add_argument("--uniform", nargs="+", default=["rs", "pilot"], help="sources of uniform samples (default: %(default)s)")
+    p.add_argument(
+        "--uniform", nargs="+", default=["rs", "pilot"], help="sources of uniform samples (default: %(default)s)"
+    )
     p.add_argument("--skewed", nargs="+", default=["skewed"], help="sources of skewed samples (default: %(default)s)")
     p.add_argument("--held-out", type=float, default=0.25, help="share of each group held out (default: %(default)s)")
     p.add_argument("--family", default="lgb", help="model family (default: %(default)s)")
@@ -43,27 +45,43 @@ def main(argv: list[str] | None = None) -> int:
     ds = Dataset.concat([read_nb301(r, progress=False)[0] for r in args.roots]).mean_over_seeds()
     source = ds.column("source")
     rng = np.random.default_rng(args.seed)
-    groups = {"uniform": np.flatnonzero(np.isin(source, args.uniform)),
-              "skewed": np.flatnonzero(np.isin(source, args.skewed))}
+    groups = {
+        "uniform": np.flatnonzero(np.isin(source, args.uniform)),
+        "skewed": np.flatnonzero(np.isin(source, args.skewed)),
+    }
     if any(len(g) < 8 for g in groups.values()):
-        raise SystemExit(f"need at least 8 architectures of each group; have {({k: len(v) for k, v in groups.items()})}")
+        raise SystemExit(
+            f"need at least 8 architectures of each group; have { ({k: len(v) for k, v in groups.items()}) }"
+        )
     held, train = {}, {}
     for name, idx in groups.items():
         idx = rng.permutation(idx)
         k = max(2, int(round(args.held_out * len(idx))))
         held[name], train[name] = np.sort(idx[:k]), idx[k:]
     both = np.concatenate([train["uniform"], train["skewed"]])
-    designs = {"uniform only": train["uniform"], "uniform + skewed": both,
-               "same size": rng.choice(both, size=len(train["uniform"]), replace=False)}
+    designs = {
+        "uniform only": train["uniform"],
+        "uniform + skewed": both,
+        "same size": rng.choice(both, size=len(train["uniform"]), replace=False),
+    }
     test = np.concatenate([held["uniform"], held["skewed"]])
     y = ds.column("val_accuracy").astype(float)
-    out = {"architectures": {k: int(len(v)) for k, v in groups.items()},
-           "held_out": {k: int(len(v)) for k, v in held.items()}, "results": {}}
+    out = {
+        "architectures": {k: int(len(v)) for k, v in groups.items()},
+        "held_out": {k: int(len(v)) for k, v in held.items()},
+        "results": {},
+    }
     for name, rows in designs.items():
         rows = rng.permutation(rows)
         n_val = max(2, len(rows) // 8)
-        result = fit_surrogate(ds, family=args.family, n_members=args.members, seed=args.seed,
-                               split=(np.sort(rows[n_val:]), np.sort(rows[:n_val]), test), progress=False)
+        result = fit_surrogate(
+            ds,
+            family=args.family,
+            n_members=args.members,
+            seed=args.seed,
+            split=(np.sort(rows[n_val:]), np.sort(rows[:n_val]), test),
+            progress=False,
+        )
         X = result.space.features(ds.genotypes()) if result.ensemble.model_class.input_kind == "matrix" else None
         if X is None:
             raise SystemExit("use a tree family (lgb, xgb) here")

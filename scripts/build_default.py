@@ -72,8 +72,14 @@ def _drop_wall_clock_runtimes(ds):
 #: against 0.562, 2.6x faster to query). The GIN trains 60 epochs with an L1 loss and weight decay (the best
 #: validation epoch is kept).
 PARAMS = {
-    "val_accuracy-lgb": {"num_leaves": 4, "feature_fraction": 0.3, "lambda_l2": 30.0, "learning_rate": 0.05,
-                         "n_estimators": 150, "early_stopping_rounds": 50},
+    "val_accuracy-lgb": {
+        "num_leaves": 4,
+        "feature_fraction": 0.3,
+        "lambda_l2": 30.0,
+        "learning_rate": 0.05,
+        "n_estimators": 150,
+        "early_stopping_rounds": 50,
+    },
     "val_accuracy-gin": {"hidden_dim": 64, "epochs": 60, "patience": 1000, "weight_decay": 0.001, "loss": "l1"},
     "train_time-lgb": {"num_leaves": 15, "learning_rate": 0.1},
 }
@@ -81,11 +87,16 @@ PARAMS = {
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--out", default=str(ROOT / "checkpoints/default"), help="benchmark directory (default: %(default)s)")
+    p.add_argument(
+        "--out", default=str(ROOT / "checkpoints/default"), help="benchmark directory (default: %(default)s)"
+    )
     p.add_argument("--members", type=int, default=10, help="ensemble members per model (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="split and member seed (default: %(default)s)")
-    p.add_argument("--data-out", default=str(ROOT / "training_data/fmnist/default.parquet"),
-                   help="consolidated Dataset Parquet the models are fit on (default: %(default)s)")
+    p.add_argument(
+        "--data-out",
+        default=str(ROOT / "training_data/fmnist/default.parquet"),
+        help="consolidated Dataset Parquet the models are fit on (default: %(default)s)",
+    )
     args = p.parse_args()
 
     from surrogate.assemble import assemble_benchmark
@@ -95,9 +106,14 @@ def main() -> int:
     ds = Dataset.read_parquet(args.data_out)  # fit on exactly what is shipped
     print(f"{len(ds)} evaluations of {len(set(ds.column('arch_hash').tolist()))} architectures", flush=True)
     out = assemble_benchmark(
-        ds, args.out,
+        ds,
+        args.out,
         models=[("val_accuracy", "lgb"), ("val_accuracy", "gin"), ("train_time", "lgb")],
-        n_members=args.members, seed=args.seed, progress=True, overwrite=True, params=PARAMS,
+        n_members=args.members,
+        seed=args.seed,
+        progress=True,
+        overwrite=True,
+        params=PARAMS,
     )
     spec_path = Path(out) / "benchmark.json"
     spec = json.loads(spec_path.read_text())
@@ -110,9 +126,11 @@ def main() -> int:
     spec_path.write_text(json.dumps(spec, indent=1, allow_nan=False))
     for name, e in spec["models"].items():
         t = e["test"]
-        print(f"{name:<22} test R2 {t.get('r2', float('nan')):.3f}  tau {t.get('kendall_tau', float('nan')):.3f}  "
-              f"MAE {t.get('mae', float('nan')):.3f}  cov68 {t.get('coverage_68', float('nan')):.2f}  "
-              f"cov95 {t.get('coverage_95', float('nan')):.2f}  fit {e['fit_seconds']:.0f}s")
+        print(
+            f"{name:<22} test R2 {t.get('r2', float('nan')):.3f}  tau {t.get('kendall_tau', float('nan')):.3f}  "
+            f"MAE {t.get('mae', float('nan')):.3f}  cov68 {t.get('coverage_68', float('nan')):.2f}  "
+            f"cov95 {t.get('coverage_95', float('nan')):.2f}  fit {e['fit_seconds']:.0f}s"
+        )
     print(f"default accuracy model: {spec['default']['val_accuracy']}")
     return 0
 

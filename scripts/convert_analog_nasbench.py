@@ -40,9 +40,7 @@ DEFAULT_OUT = Path(__file__).resolve().parents[1] / "training_data" / "nb201_ana
 _DATA_MEMBER = "analognasbench/data.anb"
 _ALLOWED = {("analognasbench.data", "Architecture"), ("analognasbench.data", "DriftMeasurement")}
 _ACCURACIES = ("ptq_accuracy", "qat_accuracy", "noisy_accuracy", "analog_accuracy")
-_DRIFTS = tuple(
-    f"{kind}_drift_{t}" for kind in ("baseline", "analog") for t in (60, 3600, 86400, 2592000)
-)
+_DRIFTS = tuple(f"{kind}_drift_{t}" for kind in ("baseline", "analog") for t in (60, 3600, 86400, 2592000))
 
 
 class _Record:
@@ -181,7 +179,9 @@ def write(table: dict[str, list], out: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("source", type=Path, help="the analog-nasbench wheel (.whl) or its data.anb file")
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output .parquet/.csv/.jsonl (default: {DEFAULT_OUT})")
+    p.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help=f"output .parquet/.csv/.jsonl (default: {DEFAULT_OUT})"
+    )
     args = p.parse_args(argv)
     try:
         table = convert(_load(args.source))

@@ -1,6 +1,6 @@
 """Figures for the data card (training_data/README.md): counts, ICC, accuracy distribution plot.
 
-    python scripts/data_card.py            # writes training_data/fmnist/summary.json and accuracy.png
+python scripts/data_card.py            # writes training_data/fmnist/summary.json and accuracy.png
 """
 
 from __future__ import annotations
@@ -38,35 +38,63 @@ def main() -> int:
         "evaluations": int(len(ds)),
         "architectures": int(len(uniq)),
         "architectures_with_3_or_more_seeds": int((counts >= 3).sum()),
-        "per_source": {s: {"evaluations": int((sources == s).sum()),
-                           "architectures": int(len(np.unique(hashes[sources == s])))} for s in np.unique(sources)},
-        "icc": icc1(groups), "icc_90ci": [lo, hi], "seed_std": seed_sd,
-        "val_accuracy": {"mean": float(val.mean()), "std": float(val.std()), "min": float(val.min()),
-                         "max": float(val.max())},
-        "val_accuracy_by_source": {s: {"mean": float(val[sources == s].mean()), "std": float(val[sources == s].std())}
-                                   for s in np.unique(sources)},
+        "per_source": {
+            s: {"evaluations": int((sources == s).sum()), "architectures": int(len(np.unique(hashes[sources == s])))}
+            for s in np.unique(sources)
+        },
+        "icc": icc1(groups),
+        "icc_90ci": [lo, hi],
+        "seed_std": seed_sd,
+        "val_accuracy": {
+            "mean": float(val.mean()),
+            "std": float(val.std()),
+            "min": float(val.min()),
+            "max": float(val.max()),
+        },
+        "val_accuracy_by_source": {
+            s: {"mean": float(val[sources == s].mean()), "std": float(val[sources == s].std())}
+            for s in np.unique(sources)
+        },
         "test_accuracy_mean": float(np.nanmean(test)),
         "val_test_pearson": float(np.corrcoef(val[np.isfinite(test)], test[np.isfinite(test)])[0, 1]),
-        "train_cpu_seconds": {"mean": float(np.nanmean(runtime)), "min": float(np.nanmin(runtime)), "max": float(np.nanmax(runtime)), "n_blank_wall_clock": int(np.isnan(runtime).sum())},
+        "train_cpu_seconds": {
+            "mean": float(np.nanmean(runtime)),
+            "min": float(np.nanmin(runtime)),
+            "max": float(np.nanmax(runtime)),
+            "n_blank_wall_clock": int(np.isnan(runtime).sum()),
+        },
     }
     out = ROOT / "training_data/fmnist"
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
     bins = np.linspace(val.min(), val.max(), 31)
     names = sorted(np.unique(sources), key=lambda s: -(sources == s).sum())  # largest first, at the bottom
-    axes[0].hist([val[sources == s] for s in names], bins=bins, stacked=True,
-                 label=[f"{s} ({(sources == s).sum()})" for s in names])
+    axes[0].hist(
+        [val[sources == s] for s in names],
+        bins=bins,
+        stacked=True,
+        label=[f"{s} ({(sources == s).sum()})" for s in names],
+    )
     axes[0].legend(title="source", fontsize=8)
-    axes[0].set(xlabel="validation accuracy (%)", ylabel="evaluations", title=f"{len(ds)} evaluations, {len(uniq)} architectures")
+    axes[0].set(
+        xlabel="validation accuracy (%)",
+        ylabel="evaluations",
+        title=f"{len(ds)} evaluations, {len(uniq)} architectures",
+    )
     axes[1].scatter(val, test, s=6, alpha=0.6)
-    axes[1].set(xlabel="validation accuracy (%)", ylabel="test accuracy (%)", title=f"r = {summary['val_test_pearson']:.2f}")
+    axes[1].set(
+        xlabel="validation accuracy (%)", ylabel="test accuracy (%)", title=f"r = {summary['val_test_pearson']:.2f}"
+    )
     if groups:
         means = np.array([g.mean() for g in groups])
         order = np.argsort(means)
         for rank, i in enumerate(order):
             axes[2].plot([rank] * len(groups[i]), groups[i], "o", ms=3, color="#b04030")
-        axes[2].set(xlabel="architecture (sorted by mean)", ylabel="validation accuracy (%)",
-                    title=f"seeds of {len(groups)} architectures, ICC {summary['icc']:.2f}")
+        axes[2].set(
+            xlabel="architecture (sorted by mean)",
+            ylabel="validation accuracy (%)",
+            title=f"seeds of {len(groups)} architectures, ICC {summary['icc']:.2f}",
+        )
     fig.tight_layout()
     fig.savefig(out / "accuracy.png", dpi=110)
     print(json.dumps(summary, indent=1))

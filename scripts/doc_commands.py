@@ -93,8 +93,14 @@ def blocks(path: Path) -> list[Block]:
         line = text.count("\n", 0, m.start()) + 1
         before = text[: m.start()].rstrip("\n").rsplit("\n", 1)[-1]
         mark = _MARK.search(before)
-        block = Block(path, line, m["lang"].lower(), m["body"], mark["kind"] if mark else None,
-                      mark["why"].strip(" ()") if mark else "")
+        block = Block(
+            path,
+            line,
+            m["lang"].lower(),
+            m["body"],
+            mark["kind"] if mark else None,
+            mark["why"].strip(" ()") if mark else "",
+        )
         if block.marker == "output" and found:
             found[-1].output = block
         found.append(block)
@@ -246,10 +252,18 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"    {line}: {cmd}")
         return 0
     if args.check:
-        bad = [f"{b.where}: block has no <!-- doc: run|long|skip --> marker" for b in every
-               if needs_marker(b) and b.marker not in ("run", "long", "skip")]
-        bad += [f"{b.path.relative_to(ROOT)}:{line}: {cmd}\n    {why}" for b in every if b.lang in SHELL
-                for line, cmd in b.commands() if (why := check_command(cmd))]
+        bad = [
+            f"{b.where}: block has no <!-- doc: run|long|skip --> marker"
+            for b in every
+            if needs_marker(b) and b.marker not in ("run", "long", "skip")
+        ]
+        bad += [
+            f"{b.path.relative_to(ROOT)}:{line}: {cmd}\n    {why}"
+            for b in every
+            if b.lang in SHELL
+            for line, cmd in b.commands()
+            if (why := check_command(cmd))
+        ]
         print("\n".join(bad) if bad else "every documented command parses")
         return 1 if bad else 0
     kinds = ("run", "long") if args.all else ("run",)

@@ -62,9 +62,14 @@ def analyse(ds, min_seeds: int = 2, n_sim: int = 2000, seed: int = 0) -> dict:
 
     lo, hi = np.percentile(sims, [5, 95])
     return {
-        "architectures": len(multi), "seeds_per_architecture": float(n.mean()), "pooled_seed_std": pooled,
-        "std_of_seed_std": {"observed": float(sd.std()), "homogeneous_90": [float(lo), float(hi)],
-                            "heterogeneous": bool(sd.std() > hi)},
+        "architectures": len(multi),
+        "seeds_per_architecture": float(n.mean()),
+        "pooled_seed_std": pooled,
+        "std_of_seed_std": {
+            "observed": float(sd.std()),
+            "homogeneous_90": [float(lo), float(hi)],
+            "heterogeneous": bool(sd.std() > hi),
+        },
         "spearman_seed_std_with": {"mean_accuracy": rho(mean), "params": rho(p), "free_ops_normal": rho(n_free)},
     }
 
@@ -80,11 +85,15 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(res, indent=2))
         return 0
     h = res["std_of_seed_std"]
-    print(f"{res['architectures']} architectures, {res['seeds_per_architecture']:.1f} seeds each, "
-          f"pooled seed std {res['pooled_seed_std']:.3f}")
-    print(f"std of the per-architecture seed std: {h['observed']:.3f} (homogeneous noise: "
-          f"{h['homogeneous_90'][0]:.3f}-{h['homogeneous_90'][1]:.3f}) -> "
-          f"{'depends on the architecture' if h['heterogeneous'] else 'no evidence it depends on the architecture'}")
+    print(
+        f"{res['architectures']} architectures, {res['seeds_per_architecture']:.1f} seeds each, "
+        f"pooled seed std {res['pooled_seed_std']:.3f}"
+    )
+    print(
+        f"std of the per-architecture seed std: {h['observed']:.3f} (homogeneous noise: "
+        f"{h['homogeneous_90'][0]:.3f}-{h['homogeneous_90'][1]:.3f}) -> "
+        f"{'depends on the architecture' if h['heterogeneous'] else 'no evidence it depends on the architecture'}"
+    )
     for k, v in res["spearman_seed_std_with"].items():
         print(f"Spearman(seed std, {k}) = {v['rho']:+.2f} (p = {v['p']:.2f})")
     return 0

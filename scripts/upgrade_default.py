@@ -25,9 +25,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--benchmark", default=str(ROOT / "checkpoints/default"), help="benchmark directory (default: %(default)s)")
-    p.add_argument("--data", default=str(ROOT / "training_data/fmnist/default.parquet"),
-                   help="the Dataset Parquet the benchmark was fit on (default: %(default)s)")
+    p.add_argument(
+        "--benchmark", default=str(ROOT / "checkpoints/default"), help="benchmark directory (default: %(default)s)"
+    )
+    p.add_argument(
+        "--data",
+        default=str(ROOT / "training_data/fmnist/default.parquet"),
+        help="the Dataset Parquet the benchmark was fit on (default: %(default)s)",
+    )
     args = p.parse_args()
 
     import surrogate
@@ -51,8 +56,11 @@ def main() -> int:
     for target, noise in spec["noise"].items():
         sd, n = pooled_seed_std(dataset, target)
         print(f"noise of {target}: seed_std {noise['seed_std']} -> {sd} over {n} multi-seed architectures")
-        noise.update(seed_std=sd, n_multi_seed_architectures=n,
-                     how="pooled within-architecture std over the multi-seed subset (rows with a finite value)")
+        noise.update(
+            seed_std=sd,
+            n_multi_seed_architectures=n,
+            how="pooled within-architecture std over the multi-seed subset (rows with a finite value)",
+        )
     check_spec(spec, bench)
     spec_path.write_text(json.dumps(spec, indent=1, allow_nan=False))
     loaded = surrogate.load(bench)

@@ -95,8 +95,11 @@ def assemble_benchmark(
     noise = {}  # measured first: a noise model that cannot be estimated fails before any fit
     for target in dict.fromkeys(t for t, _ in models):
         sd, n = pooled_seed_std(dataset, target)
-        noise[target] = {"seed_std": sd, "n_multi_seed_architectures": n,
-                         "how": "pooled within-architecture std over the multi-seed subset (rows with a finite value)"}
+        noise[target] = {
+            "seed_std": sd,
+            "n_multi_seed_architectures": n,
+            "how": "pooled within-architecture std over the multi-seed subset (rows with a finite value)",
+        }
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -105,8 +108,13 @@ def assemble_benchmark(
     for target, family in models:
         name = f"{target}-{family}"
         result = fit_surrogate(
-            dataset, family=family, target=target, n_members=n_members,
-            params=(params or {}).get(name, (params or {}).get(family)), seed=seed, progress=progress,
+            dataset,
+            family=family,
+            target=target,
+            n_members=n_members,
+            params=(params or {}).get(name, (params or {}).get(family)),
+            seed=seed,
+            progress=progress,
         )
         result.save(out / name, extra={"fidelity": fid} if fid is not None else None)
         _, _, std = evaluate(result.ensemble, result.space, dataset, target, te)
@@ -120,8 +128,18 @@ def assemble_benchmark(
             "fit_seconds": result.fit_seconds,
         }
     curve_entry = _fit_curves(dataset, space, out, seed, curves)
-    _write_spec(out, dataset, space, fid, split_desc, entries, _defaults(default, models, entries), noise,
-                curves=curve_entry, novelty=fit_novelty(dataset, space, out, tr, np.concatenate([va, te])))
+    _write_spec(
+        out,
+        dataset,
+        space,
+        fid,
+        split_desc,
+        entries,
+        _defaults(default, models, entries),
+        noise,
+        curves=curve_entry,
+        novelty=fit_novelty(dataset, space, out, tr, np.concatenate([va, te])),
+    )
     return out
 
 
@@ -148,14 +166,20 @@ def fit_novelty(dataset: Dataset, space: Any, out: Path, train: np.ndarray, test
         _, first = np.unique(hashes[rows], return_index=True)
         return space.features([genotypes[i] for i in np.asarray(rows)[np.sort(first)]])
 
-    detector = NearestNeighbours.fit(unique_features(train), unique_features(test), k=NOVELTY_K,
-                                     quantile=NOVELTY_QUANTILE)
+    detector = NearestNeighbours.fit(
+        unique_features(train), unique_features(test), k=NOVELTY_K, quantile=NOVELTY_QUANTILE
+    )
     path = detector.save(Path(out) / NOVELTY_FILE)
-    return {"file": NOVELTY_FILE, "sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "k": detector.k,
-            "threshold": detector.threshold, "reference_architectures": int(len(detector.reference)),
-            "how": f"mean distance to the {detector.k} nearest training architectures in standardised tree-feature "
-                   f"space; threshold: the {NOVELTY_QUANTILE:.0%} quantile over the held-out (validation and test) "
-                   "architectures"}
+    return {
+        "file": NOVELTY_FILE,
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "k": detector.k,
+        "threshold": detector.threshold,
+        "reference_architectures": int(len(detector.reference)),
+        "how": f"mean distance to the {detector.k} nearest training architectures in standardised tree-feature "
+        f"space; threshold: the {NOVELTY_QUANTILE:.0%} quantile over the held-out (validation and test) "
+        "architectures",
+    }
 
 
 def add_novelty(directory: str | Path, dataset: Dataset) -> Path:
@@ -193,8 +217,13 @@ def _fit_curves(dataset: Dataset, space: Any, out: Path, seed: int, wanted: bool
         logger.warning("no learning-curve model: %s", err)
         return None
     folder = bundle.save(out / "curves")
-    return {"dir": "curves", "epochs": bundle.epochs, "files_sha256": curve_files(folder), "info": bundle.info,
-            "what": "epoch k = after k epochs of the benchmark's one training run (a prefix, not a shorter run)"}
+    return {
+        "dir": "curves",
+        "epochs": bundle.epochs,
+        "files_sha256": curve_files(folder),
+        "info": bundle.info,
+        "what": "epoch k = after k epochs of the benchmark's one training run (a prefix, not a shorter run)",
+    }
 
 
 def _defaults(default: Mapping[str, str] | None, models: Sequence[tuple[str, str]], entries: Mapping) -> dict:
@@ -208,8 +237,18 @@ def _defaults(default: Mapping[str, str] | None, models: Sequence[tuple[str, str
     return defaults
 
 
-def _write_spec(out: Path, dataset: Dataset, space: Any, fid: Mapping | None, split: Any, entries: dict,
-                defaults: dict, noise: dict, curves: dict | None = None, novelty: dict | None = None) -> None:
+def _write_spec(
+    out: Path,
+    dataset: Dataset,
+    space: Any,
+    fid: Mapping | None,
+    split: Any,
+    entries: dict,
+    defaults: dict,
+    noise: dict,
+    curves: dict | None = None,
+    novelty: dict | None = None,
+) -> None:
     """Check and write ``benchmark.json``; cost tables where the space has a cost model and the
     fidelity is known (measured from the real network modules, which imports torch)."""
     tables = None
@@ -223,8 +262,11 @@ def _write_spec(out: Path, dataset: Dataset, space: Any, fid: Mapping | None, sp
         "format_version": FORMAT_VERSION,
         "space": space.name,
         "fidelity": None if fid is None else dict(fid),
-        "data": {"rows": len(dataset), "architectures": int(len(np.unique(dataset.column("arch_hash")))),
-                 "fingerprint": dataset.fingerprint()},
+        "data": {
+            "rows": len(dataset),
+            "architectures": int(len(np.unique(dataset.column("arch_hash")))),
+            "fingerprint": dataset.fingerprint(),
+        },
         "split": split,
         "models": entries,
         "default": defaults,
@@ -248,10 +290,15 @@ def _noise(dataset: Dataset, target: str, seed_std: Mapping[str, float]) -> dict
     try:
         sd, n = pooled_seed_std(dataset, target)
     except ValueError as err:
-        raise ValueError(f"{err}; or give the seed noise yourself (seed_std={{{target!r}: SD}}, "
-                         f"surrogate assemble --seed-std {target}=SD; 0 for none)") from None
-    return {"seed_std": sd, "n_multi_seed_architectures": n,
-            "how": "pooled within-architecture std over the multi-seed subset (rows with a finite value)"}
+        raise ValueError(
+            f"{err}; or give the seed noise yourself (seed_std={{{target!r}: SD}}, "
+            f"surrogate assemble --seed-std {target}=SD; 0 for none)"
+        ) from None
+    return {
+        "seed_std": sd,
+        "n_multi_seed_architectures": n,
+        "how": "pooled within-architecture std over the multi-seed subset (rows with a finite value)",
+    }
 
 
 def assemble_from_checkpoints(
@@ -334,7 +381,9 @@ def assemble_from_checkpoints(
         names[name] = i
     models = [(fitted[i].manifest.get("target"), fitted[i].manifest["family"]) for i in names.values()]
     if "val_accuracy" not in {t for t, _ in models}:
-        raise ValueError("a benchmark answers val_accuracy: give a checkpoint fit on it (surrogate fit --target val_accuracy)")
+        raise ValueError(
+            "a benchmark answers val_accuracy: give a checkpoint fit on it (surrogate fit --target val_accuracy)"
+        )
     noise = {target: _noise(dataset, target, dict(seed_std or {})) for target in dict.fromkeys(t for t, _ in models)}
     fid = dict(fidelity) if fidelity is not None else None
     for f in fitted:

@@ -48,7 +48,9 @@ DEFAULT_PATH = resource_path("checkpoints", "default")
 
 def _path(path: Any) -> Path:
     if not isinstance(path, (str, os.PathLike)):
-        raise BenchmarkError(f"path must be a directory path (str or os.PathLike), got {type(path).__name__} {path!r:.60}")
+        raise BenchmarkError(
+            f"path must be a directory path (str or os.PathLike), got {type(path).__name__} {path!r:.60}"
+        )
     return Path(path)
 
 
@@ -90,8 +92,9 @@ class QueryResult:
         def conv(v: Any) -> Any:
             return v.tolist() if isinstance(v, np.ndarray) else (v.item() if isinstance(v, np.generic) else v)
 
-        return {k: conv(getattr(self, k)) for k in ("mean", "std", "sample", "runtime", "params", "flops", "ood",
-                                                     "novelty")}
+        return {
+            k: conv(getattr(self, k)) for k in ("mean", "std", "sample", "runtime", "params", "flops", "ood", "novelty")
+        }
 
 
 class _Batch:
@@ -361,15 +364,19 @@ class Benchmark:
             entry = self.spec["curves"]
             folder = self.path / entry["dir"]
             if curve_files(folder) != entry["files_sha256"]:
-                raise BenchmarkError(f"{self.path / BENCHMARK_FILE}: curves.files_sha256 does not match {folder}; "
-                                     "the curve model was modified after the benchmark was assembled")
+                raise BenchmarkError(
+                    f"{self.path / BENCHMARK_FILE}: curves.files_sha256 does not match {folder}; "
+                    "the curve model was modified after the benchmark was assembled"
+                )
             try:
                 bundle = CurveBundle.load(folder)
             except ValueError as err:
                 raise BenchmarkError(str(err)) from None
             if bundle.epochs != entry["epochs"]:
-                raise BenchmarkError(f"{self.path / BENCHMARK_FILE}: curves.epochs is {entry['epochs']} but the "
-                                     f"curve model has {bundle.epochs}")
+                raise BenchmarkError(
+                    f"{self.path / BENCHMARK_FILE}: curves.epochs is {entry['epochs']} but the "
+                    f"curve model has {bundle.epochs}"
+                )
             self._curves = bundle
         return self._curves
 
@@ -391,8 +398,9 @@ class Benchmark:
             out[start:stop] = bundle.noisy_curves(X, final[start:stop], keys, seed, sd)
         return out
 
-    def predict_curve(self, archs: Any, with_noise: bool = False, seed: int | None = None,
-                      model: str | None = None) -> np.ndarray:
+    def predict_curve(
+        self, archs: Any, with_noise: bool = False, seed: int | None = None, model: str | None = None
+    ) -> np.ndarray:
         """Validation accuracy (%) after every epoch: shape ``(epochs,)`` for one architecture,
         ``(n, epochs)`` for a list, in one pass.
 
@@ -473,18 +481,26 @@ class Benchmark:
         else:
             ood = std > float(self.spec["models"][name]["ood_std_threshold"])
         if batch.single:
-            return QueryResult(float(mean[0]), float(std[0]), float(sample[0]), float(runtime[0]),
-                               None if params is None else int(params[0]),
-                               None if flops is None else int(flops[0]), bool(ood[0]),
-                               None if novelty is None else float(novelty[0]))
+            return QueryResult(
+                float(mean[0]),
+                float(std[0]),
+                float(sample[0]),
+                float(runtime[0]),
+                None if params is None else int(params[0]),
+                None if flops is None else int(flops[0]),
+                bool(ood[0]),
+                None if novelty is None else float(novelty[0]),
+            )
         return QueryResult(mean, std, sample, runtime, params, flops, ood, novelty)
 
     def novelty(self, archs: Any) -> np.ndarray:
         """Mean distance of each architecture to its 5 nearest training architectures in standardised
         feature space (what ``query().ood`` compares with ``benchmark.json["novelty"]["threshold"]``)."""
         if self.spec.get("novelty") is None:
-            raise BenchmarkError(f"{self.path / BENCHMARK_FILE}: this benchmark has no novelty detector "
-                                 "(assembled before it was added; surrogate.assemble.add_novelty gives it one)")
+            raise BenchmarkError(
+                f"{self.path / BENCHMARK_FILE}: this benchmark has no novelty detector "
+                "(assembled before it was added; surrogate.assemble.add_novelty gives it one)"
+            )
         if self._novelty is None:
             from .novelty import NearestNeighbours, NoveltyError
 
@@ -494,8 +510,13 @@ class Benchmark:
                 raise BenchmarkError(str(err)) from None
         batch = archs if isinstance(archs, _Batch) else self._parse(archs)
         space = self._space_for_keys()
-        out = np.concatenate([self._novelty.score(space.features(batch.archs[i:i + CHUNK]))
-                              for i in range(0, len(batch), CHUNK)]) if len(batch) else np.zeros(0)
+        out = (
+            np.concatenate(
+                [self._novelty.score(space.features(batch.archs[i : i + CHUNK])) for i in range(0, len(batch), CHUNK)]
+            )
+            if len(batch)
+            else np.zeros(0)
+        )
         return out if isinstance(archs, _Batch) else self._out(out, batch.single)
 
 

@@ -107,7 +107,9 @@ def _check_novelty(directory: Path, novelty: Any, bad: Any) -> None:
     if path is None or not path.is_file():
         raise bad("novelty.file", f"is {novelty.get('file')!r}; it must be a file inside {directory}")
     if hashlib.sha256(path.read_bytes()).hexdigest() != novelty.get("sha256"):
-        raise bad("novelty.sha256", f"does not match {path}; the detector was modified after the benchmark was assembled")
+        raise bad(
+            "novelty.sha256", f"does not match {path}; the detector was modified after the benchmark was assembled"
+        )
 
 
 def _inside(directory: Path, rel: Any) -> Path | None:
@@ -121,8 +123,11 @@ def _inside(directory: Path, rel: Any) -> Path | None:
 
 def curve_files(folder: Path) -> dict[str, str]:
     """Relative path -> sha256 of every file under ``folder`` (what ``files_sha256`` records)."""
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _check_curves(directory: Path, curves: Any, bad: Any) -> None:
@@ -140,8 +145,11 @@ def _check_curves(directory: Path, curves: Any, bad: Any) -> None:
     found = curve_files(folder)
     if found != recorded:
         changed = sorted(set(found) ^ set(recorded) | {k for k in found if recorded.get(k) not in (None, found[k])})
-        raise bad("curves.files_sha256", f"does not match {folder} ({', '.join(changed[:3])}); the curve model was "
-                  "modified after the benchmark was assembled")
+        raise bad(
+            "curves.files_sha256",
+            f"does not match {folder} ({', '.join(changed[:3])}); the curve model was "
+            "modified after the benchmark was assembled",
+        )
 
 
 def _check_checkpoint(directory: Path, field: str, entry: dict, bad: Any, space: str = "darts") -> None:
@@ -155,20 +163,28 @@ def _check_checkpoint(directory: Path, field: str, entry: dict, bad: Any, space:
     if not manifest_path.is_file():
         raise bad(f"{field}.dir", f"is {rel!r}, but {manifest_path} is missing")
     if hashlib.sha256(manifest_path.read_bytes()).hexdigest() != entry["manifest_sha256"]:
-        raise bad(f"{field}.manifest_sha256", f"does not match the checksum of {manifest_path}; "
-                  "the checkpoint was modified after the benchmark was assembled")
+        raise bad(
+            f"{field}.manifest_sha256",
+            f"does not match the checksum of {manifest_path}; "
+            "the checkpoint was modified after the benchmark was assembled",
+        )
     try:
         manifest = read_manifest(folder)
     except CheckpointError as err:
         raise bad(field, f"points to a damaged checkpoint: {err}") from None
     encoded = (manifest.get("encoder") or {}).get("space") if isinstance(manifest.get("encoder"), dict) else None
     if encoded is not None and encoded != space:
-        raise bad(f"{field}.dir", f"is {rel!r}, a checkpoint of the {encoded!r} space, but the benchmark's space is {space!r}")
+        raise bad(
+            f"{field}.dir", f"is {rel!r}, a checkpoint of the {encoded!r} space, but the benchmark's space is {space!r}"
+        )
     for key in ("target", "family"):
         if manifest.get(key) != entry[key]:
-            raise bad(f"{field}.{key}", f"is {entry[key]!r} but its checkpoint {rel} predicts {manifest.get(key)!r}"
-                      if key == "target" else
-                      f"is {entry[key]!r} but its checkpoint {rel} holds a {manifest.get(key)!r} ensemble")
+            raise bad(
+                f"{field}.{key}",
+                f"is {entry[key]!r} but its checkpoint {rel} predicts {manifest.get(key)!r}"
+                if key == "target"
+                else f"is {entry[key]!r} but its checkpoint {rel} holds a {manifest.get(key)!r} ensemble",
+            )
 
 
 def _check_noise(noise: dict, target: str, entries: list[dict], bad: Any) -> None:
@@ -178,12 +194,20 @@ def _check_noise(noise: dict, target: str, entries: list[dict], bad: Any) -> Non
     sd = noise[target]["seed_std"]
     if not _number(sd) or sd < 0:
         raise bad(f"{field}.seed_std", f"is {sd!r}; it must be a finite number >= 0")
-    rmses = [e["test"]["rmse"] for e in entries  # an RMSE of a few rows says little
-             if isinstance(e.get("test"), dict) and _number(e["test"].get("rmse")) and _number(e["test"].get("n"))
-             and e["test"]["n"] >= MIN_RMSE_ROWS]
+    rmses = [
+        e["test"]["rmse"]
+        for e in entries  # an RMSE of a few rows says little
+        if isinstance(e.get("test"), dict)
+        and _number(e["test"].get("rmse"))
+        and _number(e["test"].get("n"))
+        and e["test"]["n"] >= MIN_RMSE_ROWS
+    ]
     if rmses and sd > PLAUSIBLE_RMSE_FACTOR * max(rmses):
-        raise bad(f"{field}.seed_std", f"is {sd!r}, not plausible: more than {PLAUSIBLE_RMSE_FACTOR:g} times the "
-                  f"largest test RMSE of the {target!r} models ({max(rmses):.4g}); single training runs miss any "
-                  "prediction by at least the seed noise")
+        raise bad(
+            f"{field}.seed_std",
+            f"is {sd!r}, not plausible: more than {PLAUSIBLE_RMSE_FACTOR:g} times the "
+            f"largest test RMSE of the {target!r} models ({max(rmses):.4g}); single training runs miss any "
+            "prediction by at least the seed noise",
+        )
     if "accuracy" in target and sd >= 50:
         raise bad(f"{field}.seed_std", f"is {sd!r}, not plausible for an accuracy in percent (at most 50)")

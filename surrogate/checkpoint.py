@@ -153,8 +153,10 @@ def _metrics_json(metrics: Mapping[str, Any]) -> dict[str, Any]:
 
     if not isinstance(metrics, Mapping):
         raise CheckpointError(f"metrics must be a mapping like {{'val': report, 'test': report}}, got {metrics!r:.80}")
-    return {str(k): _jsonable(report_to_json(v) if isinstance(v, Mapping) else v, f"metrics.{k}")
-            for k, v in metrics.items()}
+    return {
+        str(k): _jsonable(report_to_json(v) if isinstance(v, Mapping) else v, f"metrics.{k}")
+        for k, v in metrics.items()
+    }
 
 
 def _write_manifest(directory: Path, manifest: Mapping[str, Any]) -> None:
@@ -368,15 +370,19 @@ def _check_ensemble(path: Path, manifest: Mapping[str, Any]) -> None:
     seen: set[str] = set()
     for rel in rels:
         if not _inside(rel):
-            raise CheckpointError(f"{path}: ensemble.members holds {rel!r}, which is not a folder inside the checkpoint")
+            raise CheckpointError(
+                f"{path}: ensemble.members holds {rel!r}, which is not a folder inside the checkpoint"
+            )
         if rel in seen:
             raise CheckpointError(f"{path}: ensemble lists {rel} twice")
         seen.add(rel)
         if f"{rel}/{MODEL_FILE}" not in manifest["files"]:
             raise CheckpointError(f"{path}: member {rel} has no {MODEL_FILE} listed in the manifest")
     seeds = info.get("member_seeds")
-    if not isinstance(seeds, list) or len(seeds) != n or not all(
-        isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in seeds
+    if (
+        not isinstance(seeds, list)
+        or len(seeds) != n
+        or not all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in seeds)
     ):
         count = len(seeds) if isinstance(seeds, list) else "no"
         raise CheckpointError(f"{path}: ensemble has {count} member_seeds for {n} members (non-negative ints)")
@@ -392,7 +398,11 @@ def verify_checkpoint(directory: str | Path, manifest: Mapping[str, Any] | None 
     manifest = dict(manifest) if manifest is not None else read_manifest(directory)
     for path in sorted(directory.rglob("*")):
         rel = path.relative_to(directory).as_posix()
-        if (path.is_file() or path.is_symlink()) and rel not in manifest["files"] and rel not in (MANIFEST, MANIFEST_SHA256):
+        if (
+            (path.is_file() or path.is_symlink())
+            and rel not in manifest["files"]
+            and rel not in (MANIFEST, MANIFEST_SHA256)
+        ):
             raise CheckpointError(
                 f"{directory}: {rel} is not listed in the manifest, so it cannot be verified; "
                 "remove it, or copy the checkpoint again"

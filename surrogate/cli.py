@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="surrogate",
         description="Surrogate benchmarks for cell search spaces (DARTS, NAS-Bench-201, generic cells): "
-                    "query, fit, assemble, generate, study.",
+        "query, fit, assemble, generate, study.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
@@ -48,8 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
             if getattr(mod, "RAW_HELP", False)
             else argparse.ArgumentDefaultsHelpFormatter,
         )
-        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                       help="show tracebacks and debug logging (also accepted before the command)")
+        p.add_argument(
+            "--debug",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="show tracebacks and debug logging (also accepted before the command)",
+        )
         mod.add_arguments(p)
         p.set_defaults(_run=mod.run)
     return parser

@@ -30,7 +30,9 @@ def build_cost_tables(layers: int, channels: int, resolution: int, in_channels: 
     """
     from surrogate.generate._network import Network, count_flops, count_params, make_op
 
-    base = Genotype(normal=[("max_pool_3x3", 0), ("max_pool_3x3", 1)] * 4, reduce=[("max_pool_3x3", 0), ("max_pool_3x3", 1)] * 4)
+    base = Genotype(
+        normal=[("max_pool_3x3", 0), ("max_pool_3x3", 1)] * 4, reduce=[("max_pool_3x3", 0), ("max_pool_3x3", 1)] * 4
+    )
     net = Network(base, channels=channels, layers=layers, in_channels=in_channels, num_classes=num_classes)
     tables = {
         "params": {k: [0] * len(OPS) for k in ("normal", "reduce_s1", "reduce_s2")},
@@ -50,8 +52,13 @@ def build_cost_tables(layers: int, channels: int, resolution: int, in_channels: 
                 tables["flops"][kind][j] += count_flops(mod, (c, h_in, h_in))
         h = h_out
     return {
-        "shape": {"layers": layers, "channels": channels, "resolution": resolution,
-                  "in_channels": in_channels, "num_classes": num_classes},
+        "shape": {
+            "layers": layers,
+            "channels": channels,
+            "resolution": resolution,
+            "in_channels": in_channels,
+            "num_classes": num_classes,
+        },
         "const_params": count_params(net),
         "const_flops": count_flops(net, (in_channels, resolution, resolution)),
         **tables,

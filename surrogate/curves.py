@@ -82,8 +82,15 @@ class CurveModel:
         return self.basis.shape[1] + 1
 
     @classmethod
-    def fit(cls, X: np.ndarray, curves: Any, rank: int = 3, family: str = "lgb",
-            params: Mapping[str, Any] | None = None, seed: int = 0) -> CurveModel:
+    def fit(
+        cls,
+        X: np.ndarray,
+        curves: Any,
+        rank: int = 3,
+        family: str = "lgb",
+        params: Mapping[str, Any] | None = None,
+        seed: int = 0,
+    ) -> CurveModel:
         """Fit on features ``X`` (rows, features) and real curves (rows, epochs), e.g. seed means.
 
         Negative increments (a real curve that dips) are taken as zero: the mean curve is
@@ -194,8 +201,9 @@ class CurveNoise:
         dof = int(np.sum(counts[counts >= 2] - 1))
         return cls(dev.T @ dev / dof, n_architectures=int(np.sum(counts >= 2)))
 
-    def deviations(self, keys: np.ndarray, seed: int, final_z: np.ndarray | None = None,
-                   final_std: float | None = None) -> np.ndarray:
+    def deviations(
+        self, keys: np.ndarray, seed: int, final_z: np.ndarray | None = None, final_std: float | None = None
+    ) -> np.ndarray:
         """Seed ``seed``'s deviations (rows, epochs) from the mean curve.
 
         ``final_z``: the standard-normal draw the benchmark makes for the final epoch (default:
@@ -240,7 +248,11 @@ class EpochCost:
     @classmethod
     def fit(cls, epoch_times: Any, eval_times: Any) -> EpochCost:
         """From per-run per-epoch training seconds and per-epoch scoring seconds (rows: runs)."""
-        t = _curves(epoch_times) if np.ndim(epoch_times) == 2 and np.shape(epoch_times)[1] > 1 else np.atleast_2d(epoch_times)
+        t = (
+            _curves(epoch_times)
+            if np.ndim(epoch_times) == 2 and np.shape(epoch_times)[1] > 1
+            else np.atleast_2d(epoch_times)
+        )
         e = np.atleast_2d(np.asarray(eval_times, dtype=np.float64))
         if np.any(t <= 0):
             raise ValueError("every epoch must have taken a positive time")
@@ -299,8 +311,9 @@ class CurveBundle:
         return self.model.epochs
 
     @classmethod
-    def fit(cls, dataset: Any, space: Any, *, rank: int = 3, family: str = "lgb", seed: int = 0,
-            min_architectures: int = 20) -> CurveBundle:
+    def fit(
+        cls, dataset: Any, space: Any, *, rank: int = 3, family: str = "lgb", seed: int = 0, min_architectures: int = 20
+    ) -> CurveBundle:
         """From a Dataset with a ``val_curve`` column (rows without one are left out).
 
         The mean curves are the seed means of each architecture; the noise is pooled over the
@@ -333,15 +346,24 @@ class CurveBundle:
         ev = data.column("curve_eval_time").astype(float) if "curve_eval_time" in data.columns else np.zeros(0)
         ev = ev[np.isfinite(ev)]
         cost = EpochCost(np.full(E, 1.0 / E), np.full(E, float(ev.mean()) if len(ev) else 0.0))
-        info = {"architectures": int(len(uniq)), "evaluations": int(len(y)),
-                "multi_seed_architectures": noise.n_architectures, "rank": int(model.basis.shape[0])}
+        info = {
+            "architectures": int(len(uniq)),
+            "evaluations": int(len(y)),
+            "multi_seed_architectures": noise.n_architectures,
+            "rank": int(model.basis.shape[0]),
+        }
         return cls(model, noise, cost, info)
 
     def save(self, directory: str | Path) -> Path:
         directory = Path(directory)
         self.model.save(directory / "model")
-        doc = {"format": 1, "epochs": self.epochs, "noise": self.noise.to_dict(), "cost": self.cost.to_dict(),
-               "info": self.info}
+        doc = {
+            "format": 1,
+            "epochs": self.epochs,
+            "noise": self.noise.to_dict(),
+            "cost": self.cost.to_dict(),
+            "info": self.info,
+        }
         (directory / self.FILE).write_text(json.dumps(doc, indent=1) + "\n")
         return directory
 
@@ -352,8 +374,12 @@ class CurveBundle:
             doc = json.loads((directory / cls.FILE).read_text())
             if doc.get("format") != 1:
                 raise ValueError(f"unknown format {doc.get('format')!r}")
-            bundle = cls(CurveModel.load(directory / "model"), CurveNoise.from_dict(doc["noise"]),
-                         EpochCost.from_dict(doc["cost"]), doc.get("info"))
+            bundle = cls(
+                CurveModel.load(directory / "model"),
+                CurveNoise.from_dict(doc["noise"]),
+                EpochCost.from_dict(doc["cost"]),
+                doc.get("info"),
+            )
         except (OSError, KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"cannot load the learning-curve model in {directory}: {exc}") from exc
         if bundle.epochs != doc.get("epochs"):
@@ -363,8 +389,9 @@ class CurveBundle:
     def mean_curves(self, features: np.ndarray, final: np.ndarray) -> np.ndarray:
         return self.model.curve(features, final)
 
-    def noisy_curves(self, features: np.ndarray, final_mean: np.ndarray, keys: np.ndarray, seed: int,
-                     final_std: float) -> np.ndarray:
+    def noisy_curves(
+        self, features: np.ndarray, final_mean: np.ndarray, keys: np.ndarray, seed: int, final_std: float
+    ) -> np.ndarray:
         """Seed ``seed``'s curves: the mean curve plus deviations whose last point is the benchmark's own
         final-epoch noise ``final_std * standard_normal(keys, seed)``."""
         return self.model.curve(features, final_mean) + self.noise.deviations(keys, seed, final_std=final_std)

@@ -111,8 +111,9 @@ class Calibration:
         n = d["n"]
         if isinstance(n, bool) or not isinstance(n, int) or n < 2:
             raise ValueError(f"calibration n (validation rows) must be an int >= 2, got {n!r}")
-        return cls(str(d["method"]), scale, noise, n, number("nll_before", optional=True),
-                   number("nll_after", optional=True))
+        return cls(
+            str(d["method"]), scale, noise, n, number("nll_before", optional=True), number("nll_after", optional=True)
+        )
 
 
 def _nll(r2: np.ndarray, var: np.ndarray) -> float:
@@ -194,14 +195,17 @@ def fit_calibration(residual: Any, std: Any, method: str = "coverage") -> Calibr
     # also start from a robust (median) scale and from the pure noise floor
     s_med = float(np.median(np.abs(r[pos]))) / float(np.median(u[pos])) or s_only
     bounds = [(min(math.log(s_only), math.log(s_med)) - 15, math.log(s_only) + 5), (lo_b, hi_b)]
-    starts = [(math.log(s_only), math.log(rms * 0.01)), (math.log(s_only) - 5, math.log(rms)),
-              (math.log(s_only * 0.7), math.log(rms * 0.5)), (math.log(s_med), math.log(rms * 0.5)),
-              (bounds[0][0], math.log(rms))]
+    starts = [
+        (math.log(s_only), math.log(rms * 0.01)),
+        (math.log(s_only) - 5, math.log(rms)),
+        (math.log(s_only * 0.7), math.log(rms * 0.5)),
+        (math.log(s_med), math.log(rms * 0.5)),
+        (bounds[0][0], math.log(rms)),
+    ]
     best = None
     for a0, b0 in starts:
         a0 = min(max(a0, bounds[0][0]), bounds[0][1])
-        res = minimize(objective, np.array([a0, min(max(b0, lo_b), hi_b)]), jac=True, method="L-BFGS-B",
-                       bounds=bounds)
+        res = minimize(objective, np.array([a0, min(max(b0, lo_b), hi_b)]), jac=True, method="L-BFGS-B", bounds=bounds)
         if best is None or res.fun < best.fun:
             best = res
     s, noise = math.exp(best.x[0]), math.exp(best.x[1])
@@ -232,8 +236,9 @@ class Ensemble:
         Set by :meth:`calibrate`.
     """
 
-    def __init__(self, family: str, n_members: int = 10, params: Mapping[str, Any] | None = None,
-                 seed: int = 0) -> None:
+    def __init__(
+        self, family: str, n_members: int = 10, params: Mapping[str, Any] | None = None, seed: int = 0
+    ) -> None:
         self.family = family
         self.n_members = n_members
         self.params = params
@@ -247,8 +252,12 @@ class Ensemble:
 
     def get_params(self) -> dict[str, Any]:
         """The constructor arguments (``params`` as a plain dict)."""
-        return {"family": self.family, "n_members": self.n_members, "params": dict(self.params or {}),
-                "seed": self.seed}
+        return {
+            "family": self.family,
+            "n_members": self.n_members,
+            "params": dict(self.params or {}),
+            "seed": self.seed,
+        }
 
     def _check(self) -> type:
         cls = model_class(self.family)
@@ -314,8 +323,17 @@ class Ensemble:
         seeds = self.member_seeds()
         members: list[BaseModel] = [make_model(self.family, **params, seed=s) for s in seeds]
         # the family decides how: one member after another, stacked, or on parallel workers
-        cls.fit_ensemble(members, X, y, X_val, y_val, callback=callback, threads=threads, progress=progress is True,
-                         on_member=progress if callable(progress) else None)
+        cls.fit_ensemble(
+            members,
+            X,
+            y,
+            X_val,
+            y_val,
+            callback=callback,
+            threads=threads,
+            progress=progress is True,
+            on_member=progress if callable(progress) else None,
+        )
         self.__dict__.pop("calibration_", None)
         self.members_ = members
         self.member_seeds_ = seeds

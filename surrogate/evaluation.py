@@ -157,8 +157,15 @@ def evaluate_checkpoint(
 
 
 def plot_predictions(
-    y: Any, mean: Any, std: Any, path: str | Path, *, title: str = "", label: str = "accuracy (%)",
-    max_points: int = 5000, seed: int = 0,
+    y: Any,
+    mean: Any,
+    std: Any,
+    path: str | Path,
+    *,
+    title: str = "",
+    label: str = "accuracy (%)",
+    max_points: int = 5000,
+    seed: int = 0,
 ) -> Path:
     """Write a predicted-vs-true scatter plot with ±1 std error bars (PNG) to ``path``.
 
@@ -171,14 +178,26 @@ def plot_predictions(
 
     y, mean, std = (np.asarray(a, dtype=float).reshape(-1) for a in (y, mean, std))
     if not (len(y) == len(mean) == len(std)) or len(y) == 0:
-        raise ValueError(f"y, mean and std must be non-empty and of equal length, got {len(y)}, {len(mean)}, {len(std)}")
+        raise ValueError(
+            f"y, mean and std must be non-empty and of equal length, got {len(y)}, {len(mean)}, {len(std)}"
+        )
     show = np.arange(len(y))
     if len(y) > max_points:
         show = np.sort(np.random.default_rng(seed).choice(len(y), max_points, replace=False))
     fig = Figure(figsize=(5.5, 5.5), dpi=120)
     ax = fig.subplots()
-    ax.errorbar(y[show], mean[show], yerr=std[show], fmt="o", ms=2.5, alpha=0.5, elinewidth=0.6,
-                color="tab:blue", ecolor="tab:gray", label="ensemble mean ± 1 std")
+    ax.errorbar(
+        y[show],
+        mean[show],
+        yerr=std[show],
+        fmt="o",
+        ms=2.5,
+        alpha=0.5,
+        elinewidth=0.6,
+        color="tab:blue",
+        ecolor="tab:gray",
+        label="ensemble mean ± 1 std",
+    )
     lo = float(np.nanmin([y.min(), (mean - std).min()]))
     hi = float(np.nanmax([y.max(), (mean + std).max()]))
     pad = 0.02 * (hi - lo or 1.0)

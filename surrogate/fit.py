@@ -38,8 +38,16 @@ from .metrics import regression_report
 from .models import model_class
 from .spaces import get_space
 
-__all__ = ["FitData", "FitResult", "encode", "evaluate", "fit_surrogate", "prepare_fit", "seed_statistics",
-           "split_indices"]
+__all__ = [
+    "FitData",
+    "FitResult",
+    "encode",
+    "evaluate",
+    "fit_surrogate",
+    "prepare_fit",
+    "seed_statistics",
+    "split_indices",
+]
 
 DEFAULT_FRACTIONS = (0.8, 0.1, 0.1)
 logger = logging.getLogger("surrogate.fit")
@@ -132,7 +140,13 @@ class FitData:
 
 
 def prepare_fit(
-    dataset: Dataset, family: str, target: str, split: Any = None, seed: int = 0, *, min_rows: int = 1,
+    dataset: Dataset,
+    family: str,
+    target: str,
+    split: Any = None,
+    seed: int = 0,
+    *,
+    min_rows: int = 1,
     train_size: int | None = None,
 ) -> FitData:
     """What every fit of ``family`` on ``dataset`` starts from (``fit_surrogate``, ``tune``).
@@ -192,7 +206,8 @@ class FitResult:
         from .checkpoint import save_checkpoint
 
         return save_checkpoint(
-            self.ensemble, directory,
+            self.ensemble,
+            directory,
             target=self.target,
             encoder=self.space.encoder_record(),
             data_fingerprint=self.data_fingerprint,
@@ -264,7 +279,12 @@ def fit_surrogate(
     if len(te):
         metrics["test"] = evaluate(ens, space, dataset, target, te)[0]
     return FitResult(
-        ensemble=ens, space=space, target=target, metrics=metrics, split=split_desc,
-        data_fingerprint=dataset.fingerprint(), fit_seconds=fit_seconds,
+        ensemble=ens,
+        space=space,
+        target=target,
+        metrics=metrics,
+        split=split_desc,
+        data_fingerprint=dataset.fingerprint(),
+        fit_seconds=fit_seconds,
         sizes={"train": int(len(tr)), "val": int(len(va)), "test": int(len(te))},
     )

@@ -100,9 +100,7 @@ def kendall_tau(y_true: object, y_pred: object) -> float:
     return float(stats.kendalltau(y, p).statistic)
 
 
-def sparse_kendall_tau(
-    y_true: object, y_pred: object, resolution: float = 0.1, round_truth: bool = False
-) -> float:
+def sparse_kendall_tau(y_true: object, y_pred: object, resolution: float = 0.1, round_truth: bool = False) -> float:
     """Kendall tau that ignores rank changes finer than ``resolution`` (NAS-Bench-301's sparse tau).
 
     The predictions are rounded to the nearest multiple of ``resolution`` before Kendall's tau-b
@@ -208,8 +206,7 @@ def kl_to_seeds(
     s, ss = _std("std", std), _std("seed_std", seed_std)
     if not len(s) == len(ss) == len(m):
         raise ValueError(
-            f"mean, std, seed_mean and seed_std must have the same length, got "
-            f"{len(m)}, {len(s)}, {len(sm)}, {len(ss)}"
+            f"mean, std, seed_mean and seed_std must have the same length, got {len(m)}, {len(s)}, {len(sm)}, {len(ss)}"
         )
     if np.any(s == 0) or np.any(ss == 0):
         raise ValueError(
@@ -274,7 +271,7 @@ NOT_FINITE_WHY = {
     "sparse_kendall_tau": "the targets or the rounded predictions are constant on these rows (or there are fewer than two)",
     "spearman": "the targets or the predictions are constant on these rows (or there are fewer than two)",
     "gaussian_nll": "some predicted std is 0: the members agree exactly (a single member, or an "
-                    "uncalibrated ensemble), so the likelihood of any other value is 0",
+    "uncalibrated ensemble), so the likelihood of any other value is 0",
     "kl_to_seeds": "undefined for these rows' multi-seed architectures",
 }
 

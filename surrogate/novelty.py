@@ -38,7 +38,9 @@ class NearestNeighbours:
         reference = np.ascontiguousarray(reference, dtype=np.float32)
         mean, scale = np.asarray(mean, dtype=np.float32), np.asarray(scale, dtype=np.float32)
         if reference.ndim != 2 or mean.shape != (reference.shape[1],) or scale.shape != mean.shape:
-            raise NoveltyError(f"inconsistent shapes: reference {reference.shape}, mean {mean.shape}, scale {scale.shape}")
+            raise NoveltyError(
+                f"inconsistent shapes: reference {reference.shape}, mean {mean.shape}, scale {scale.shape}"
+            )
         if not 1 <= int(k) <= len(reference):
             raise NoveltyError(f"k={k} must be between 1 and the {len(reference)} reference rows")
         if not (np.all(np.isfinite(reference)) and np.all(np.isfinite(mean)) and np.all(scale > 0)):
@@ -77,10 +79,10 @@ class NearestNeighbours:
             raise NoveltyError(f"expected rows of {self.reference.shape[1]} features, got shape {x.shape}")
         out = np.empty(len(x), dtype=np.float64)
         for start in range(0, len(x), _CHUNK):
-            z = (x[start:start + _CHUNK] - self.mean) / self.scale
+            z = (x[start : start + _CHUNK] - self.mean) / self.scale
             d2 = np.einsum("ij,ij->i", z, z)[:, None] + self._ref_sq[None, :] - 2.0 * (z @ self.reference.T)
             near = np.partition(d2, self.k - 1, axis=1)[:, : self.k]
-            out[start:start + len(z)] = np.sqrt(np.maximum(near, 0.0)).mean(1)
+            out[start : start + len(z)] = np.sqrt(np.maximum(near, 0.0)).mean(1)
         return out
 
     def flag(self, features: np.ndarray) -> np.ndarray:
@@ -91,8 +93,14 @@ class NearestNeighbours:
         """Write one ``.npz`` of plain arrays (no pickled objects)."""
         path = Path(path)
         with atomic_path(path, mkdir=False) as tmp, open(tmp, "wb") as fh:
-            np.savez(fh, reference=self.reference, mean=self.mean, scale=self.scale,
-                     k=np.int64(self.k), threshold=np.float64(self.threshold))
+            np.savez(
+                fh,
+                reference=self.reference,
+                mean=self.mean,
+                scale=self.scale,
+                k=np.int64(self.k),
+                threshold=np.float64(self.threshold),
+            )
         return path
 
     @classmethod

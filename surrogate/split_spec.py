@@ -109,14 +109,16 @@ def _official(dataset: Dataset, directory: str) -> Parts:
     if report.problems:
         import logging
 
-        logging.getLogger("surrogate.split_spec").warning(
-            "official split %s: %s", directory, report.summary()
-        )
+        logging.getLogger("surrogate.split_spec").warning("official split %s: %s", directory, report.summary())
     return found["train"], found["val"], found["test"]
 
 
 def resolve_split(
-    dataset: Dataset, spec: str = "random", seed: int = 0, *, val_fraction: float = 0.1,
+    dataset: Dataset,
+    spec: str = "random",
+    seed: int = 0,
+    *,
+    val_fraction: float = 0.1,
     train_size: int | None = None,
 ) -> tuple[Parts, dict[str, Any]]:
     """(train, val, test) row indices of ``spec`` (see the module docstring) and its description.
@@ -157,8 +159,13 @@ def resolve_split(
         column, eq, value = arg.partition("=")
         if not column or not eq:
             raise ValueError(f"leave-out needs COLUMN=VALUE, e.g. leave-out:source=re; got {spec!r}")
-        desc = {"kind": "leave_out", "column": column, "value": value, "val_fraction": float(val_fraction),
-                "seed": int(seed)}
+        desc = {
+            "kind": "leave_out",
+            "column": column,
+            "value": value,
+            "val_fraction": float(val_fraction),
+            "seed": int(seed),
+        }
     else:
         raise ValueError(f"unknown split {spec!r}; use {SPEC_HELP}")
     if train_size is not None:
@@ -190,8 +197,13 @@ def rebuild_split(dataset: Dataset, description: Mapping[str, Any]) -> Parts:
         elif kind == "official":
             parts = _official(dataset, str(description["dir"]))
         elif kind == "leave_out":
-            parts = _leave_out(dataset, str(description["column"]), str(description["value"]),
-                               float(description.get("val_fraction", 0.1)), int(description["seed"]))
+            parts = _leave_out(
+                dataset,
+                str(description["column"]),
+                str(description["value"]),
+                float(description.get("val_fraction", 0.1)),
+                int(description["seed"]),
+            )
         elif kind == "indices":
             raise ValueError(
                 "this split was given as explicit index arrays and cannot be rebuilt from its description; "

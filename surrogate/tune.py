@@ -129,10 +129,16 @@ def write_params(
     import yaml
 
     path = Path(path)
-    doc = {"family": family, **{k: v for k, v in dict(meta or {}).items() if k not in ("family", "params")},
-           "params": {k: v for k, v in params.items() if k != "seed"}}
-    return atomic_write_text(path, f"# Hyperparameters for `surrogate fit --family {family} --params {path.name}`\n"
-                             + yaml.safe_dump(doc, sort_keys=False))
+    doc = {
+        "family": family,
+        **{k: v for k, v in dict(meta or {}).items() if k not in ("family", "params")},
+        "params": {k: v for k, v in params.items() if k != "seed"},
+    }
+    return atomic_write_text(
+        path,
+        f"# Hyperparameters for `surrogate fit --family {family} --params {path.name}`\n"
+        + yaml.safe_dump(doc, sort_keys=False),
+    )
 
 
 def parse_param_overrides(items: Any, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -181,7 +187,9 @@ def read_params(path: str | Path, family: str | None = None) -> dict[str, Any]:
     if "params" in doc:
         written_for = doc.get("family")
         if family is not None and written_for is not None and written_for != family:
-            raise ValueError(f"{path} holds parameters for {written_for!r}, not {family!r}; pass --family {written_for}")
+            raise ValueError(
+                f"{path} holds parameters for {written_for!r}, not {family!r}; pass --family {written_for}"
+            )
         params = doc["params"] or {}
         if not isinstance(params, dict):
             raise ValueError(f"{path}: 'params' must be a mapping of parameter names to values")
@@ -227,7 +235,7 @@ class _PruningCallback:
 
 def _prepare_storage(storage: str) -> None:
     if storage.startswith("sqlite:///"):
-        db = storage[len("sqlite:///"):]
+        db = storage[len("sqlite:///") :]
         if db and db != ":memory:":
             Path(db).parent.mkdir(parents=True, exist_ok=True)
 
@@ -333,14 +341,18 @@ def tune(
     name = study_name or f"{family}-{target}"
     direction = METRICS[metric]
     identity = {
-        "family": family, "target": target, "metric": metric, "split": split_desc,
-        "data_fingerprint": dataset.fingerprint(), "n_members_per_trial": int(n_members_per_trial),
+        "family": family,
+        "target": target,
+        "metric": metric,
+        "split": split_desc,
+        "data_fingerprint": dataset.fingerprint(),
+        "n_members_per_trial": int(n_members_per_trial),
     }
     if pruner is None:
-        pruner = (optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=10)
-                  if prunes else optuna.pruners.NopPruner())
-    study = optuna.create_study(storage=url, study_name=name, direction=direction, load_if_exists=True,
-                                pruner=pruner)
+        pruner = (
+            optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=10) if prunes else optuna.pruners.NopPruner()
+        )
+    study = optuna.create_study(storage=url, study_name=name, direction=direction, load_if_exists=True, pruner=pruner)
     if study.direction.name.lower() != direction:
         raise ValueError(
             f"study {name!r} in {url} is {study.direction.name.lower()}d, but metric {metric!r} is {direction}d; "
@@ -386,26 +398,47 @@ def tune(
 
         stop = MaxTrialsCallback(n_trials, states=(TrialState.COMPLETE, TrialState.PRUNED))
         logger.info("study %r in %s: %d finished trials, running up to %d more", name, url, done + pruned, remaining)
-        study.optimize(objective, n_trials=remaining, timeout=timeout, callbacks=[stop, *callbacks],
-                       show_progress_bar=progress, gc_after_trial=model_class(family).input_kind == "graphs")  # torch
+        study.optimize(
+            objective,
+            n_trials=remaining,
+            timeout=timeout,
+            callbacks=[stop, *callbacks],
+            show_progress_bar=progress,
+            gc_after_trial=model_class(family).input_kind == "graphs",
+        )  # torch
     else:
-        logger.info("study %r already has %d finished trials (asked for %d); nothing to run",
-                    name, done + pruned, n_trials)
+        logger.info(
+            "study %r already has %d finished trials (asked for %d); nothing to run", name, done + pruned, n_trials
+        )
     done, pruned, failed = _finished(study)
     if done == 0:
         raise RuntimeError(f"study {name!r} has no complete trial yet ({pruned} pruned, {failed} failed)")
     best = study.best_trial
     best_params = {**base, **best.params}
     result = TuneResult(
-        best_params=best_params, best_value=float(best.value), n_trials=done + pruned, study_name=name,
-        storage=url or "in-memory", metric=metric, n_complete=done, n_pruned=pruned, n_failed=failed,
+        best_params=best_params,
+        best_value=float(best.value),
+        n_trials=done + pruned,
+        study_name=name,
+        storage=url or "in-memory",
+        metric=metric,
+        n_complete=done,
+        n_pruned=pruned,
+        n_failed=failed,
         best_trial=int(best.number),
         best_attrs={k.removeprefix("val_"): v for k, v in best.user_attrs.items() if k.startswith("val_")},
     )
     if params_out is not None:
-        meta = {"target": target, "study_name": name, "storage": result.storage, "metric": metric,
-                "best_value": result.best_value, "best_trial": result.best_trial, "n_trials": result.n_trials,
-                "tuned_with_seed": int(seed)}
+        meta = {
+            "target": target,
+            "study_name": name,
+            "storage": result.storage,
+            "metric": metric,
+            "best_value": result.best_value,
+            "best_trial": result.best_trial,
+            "n_trials": result.n_trials,
+            "tuned_with_seed": int(seed),
+        }
         path = write_params(params_out, best_params, family=family, meta=meta)
         result = TuneResult(**{**asdict(result), "params_path": str(path)})
     return result

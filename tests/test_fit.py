@@ -11,14 +11,18 @@ from surrogate.space import sample
 
 
 def _dataset(values) -> Dataset:
-    return Dataset.from_records([{"arch": g, "val_accuracy": float(v), "seed": 0}
-                                 for g, v in zip(sample(len(values), rng=0), values)])
+    return Dataset.from_records(
+        [{"arch": g, "val_accuracy": float(v), "seed": 0} for g, v in zip(sample(len(values), rng=0), values)]
+    )
 
 
-@pytest.mark.parametrize("values, warning", [
-    (np.full(60, 91.0), "every val_accuracy is 91"),
-    (np.linspace(0.85, 0.95, 60), "look like fractions"),
-])
+@pytest.mark.parametrize(
+    "values, warning",
+    [
+        (np.full(60, 91.0), "every val_accuracy is 91"),
+        (np.linspace(0.85, 0.95, 60), "look like fractions"),
+    ],
+)
 def test_fit_warns_about_a_constant_target_or_fractions(caplog, values, warning):
     """Issue 10, point 10: both fit silently before (a Dataset from Python or Parquet is not read by
     read_table, which warns too)."""

@@ -21,24 +21,24 @@ PACKAGE = Path(__file__).resolve().parents[1] / "surrogate"
 #: Where each module sits in the flow (the longest matching prefix wins). A module may import
 #: modules of its own rank or below, never above: the rank says what it may know of.
 RANKS: dict[str, int] = {
-    "surrogate._util": 0,             # atomic writes, JSON sanitising, resource paths, version
+    "surrogate._util": 0,  # atomic writes, JSON sanitising, resource paths, version
     "surrogate._version": 0,
     "surrogate.metrics": 0,
-    "surrogate.space": 1,             # values of each space: parsing, canonical form, hash, moves
-    "surrogate.encode": 2,            # values -> features / graphs
-    "surrogate.generate._network": 2, # the DARTS network: torch modules of the space's ops
+    "surrogate.space": 1,  # values of each space: parsing, canonical form, hash, moves
+    "surrogate.encode": 2,  # values -> features / graphs
+    "surrogate.generate._network": 2,  # the DARTS network: torch modules of the space's ops
     "surrogate.noise": 3,
     "surrogate.cost": 3,
-    "surrogate.novelty": 3,           # a k-nearest-neighbour detector on feature matrices (numpy)
-    "surrogate.spaces": 4,            # the Space interface over space/ and encode/: the registry
+    "surrogate.novelty": 3,  # a k-nearest-neighbour detector on feature matrices (numpy)
+    "surrogate.spaces": 4,  # the Space interface over space/ and encode/: the registry
     "surrogate.data": 5,
     "surrogate.models": 5,
     "surrogate.ensemble": 6,
-    "surrogate.curves": 6,            # learning curves from a final-epoch prediction (models + noise)
+    "surrogate.curves": 6,  # learning curves from a final-epoch prediction (models + noise)
     "surrogate.checkpoint": 7,
     "surrogate.split_spec": 7,
     "surrogate.benchmark_spec": 8,
-    "surrogate.benchmark": 9,         # the query side: never the training modules below it
+    "surrogate.benchmark": 9,  # the query side: never the training modules below it
     "surrogate.nas": 10,
     "surrogate.fit": 10,
     "surrogate.evaluation": 11,
@@ -49,11 +49,15 @@ RANKS: dict[str, int] = {
     "surrogate.testing": 13,
     "surrogate.commands": 14,
     "surrogate.cli": 15,
-    "surrogate": 9,                   # the top-level re-exports: the query side (load, Benchmark)
+    "surrogate": 9,  # the top-level re-exports: the query side (load, Benchmark)
 }
 #: Components of one rank that must not know each other either.
-APART = {("surrogate.models", "surrogate.data"), ("surrogate.data", "surrogate.models"),
-         ("surrogate.fit", "surrogate.nas"), ("surrogate.nas", "surrogate.fit")}
+APART = {
+    ("surrogate.models", "surrogate.data"),
+    ("surrogate.data", "surrogate.models"),
+    ("surrogate.fit", "surrogate.nas"),
+    ("surrogate.nas", "surrogate.fit"),
+}
 
 
 def _module(path: Path) -> str:
@@ -63,7 +67,8 @@ def _module(path: Path) -> str:
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -74,8 +79,13 @@ def import_graph() -> dict[str, set[str]]:
     for mod, path in modules.items():
         package = mod if path.name == "__init__.py" else mod.rpartition(".")[0]
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        typing_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If) and _is_type_checking(block.test)
-                       for stmt in block.body for n in ast.walk(stmt)}
+        typing_only = {
+            id(n)
+            for block in ast.walk(tree)
+            if isinstance(block, ast.If) and _is_type_checking(block.test)
+            for stmt in block.body
+            for n in ast.walk(stmt)
+        }
         for node in ast.walk(tree):
             if id(node) in typing_only:
                 continue
@@ -163,7 +173,8 @@ def component_graph() -> dict[str, set[str]]:
 def test_no_import_cycle():
     cycles = _cycles(component_graph())
     assert not cycles, "modules that import each other (directly or through others):\n" + "\n".join(
-        " <-> ".join(c) for c in cycles)
+        " <-> ".join(c) for c in cycles
+    )
 
 
 @pytest.mark.parametrize("query_module", ["surrogate.benchmark", "surrogate.benchmark_spec", "surrogate.checkpoint"])

@@ -120,11 +120,30 @@ def test_report_gathers_everything() -> None:
     y = rng.normal(90, 2, size=500)
     mean = y + rng.normal(0, 0.5, size=500)
     report = regression_report(y, mean, std=np.full(500, 0.5), seed_mean=y, seed_std=np.full(500, 0.4))
-    assert set(report) == {"n", "r2", "mae", "rmse", "kendall_tau", "sparse_kendall_tau", "spearman",
-                           "gaussian_nll", "coverage_68", "coverage_95", "mean_std", "kl_to_seeds"}
+    assert set(report) == {
+        "n",
+        "r2",
+        "mae",
+        "rmse",
+        "kendall_tau",
+        "sparse_kendall_tau",
+        "spearman",
+        "gaussian_nll",
+        "coverage_68",
+        "coverage_95",
+        "mean_std",
+        "kl_to_seeds",
+    }
     assert report["n"] == 500 and 0.9 < report["r2"] < 1.0
     assert report["coverage_95"] == pytest.approx(0.95, abs=0.03)
-    assert set(regression_report(y, mean)) == {"n", "r2", "mae", "rmse", "kendall_tau", "sparse_kendall_tau",
-                                               "spearman"}
+    assert set(regression_report(y, mean)) == {
+        "n",
+        "r2",
+        "mae",
+        "rmse",
+        "kendall_tau",
+        "sparse_kendall_tau",
+        "spearman",
+    }
     with pytest.raises(ValueError, match="std"):
         regression_report(y, mean, seed_mean=y, seed_std=np.ones(500))

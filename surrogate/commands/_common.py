@@ -41,15 +41,19 @@ METRIC_ROWS = (
 def add_data_arguments(p: argparse.ArgumentParser, *, space_default: str = "from the data") -> None:
     """``--data`` and ``--space``."""
     p.add_argument(
-        "--data", required=True, metavar="PATH",
+        "--data",
+        required=True,
+        metavar="PATH",
         help="evaluations: a NAS-Bench-301-format result tree (a directory of <optimizer>/results_*.json, "
-             "as `surrogate generate` writes), a Dataset Parquet file, or a .parquet/.csv/.jsonl table "
-             "with an 'arch' (or 'genotype') column and 'val_accuracy' (docs/data-format.md)",
+        "as `surrogate generate` writes), a Dataset Parquet file, or a .parquet/.csv/.jsonl table "
+        "with an 'arch' (or 'genotype') column and 'val_accuracy' (docs/data-format.md)",
     )
     p.add_argument(
-        "--space", choices=SPACES, default=None,
+        "--space",
+        choices=SPACES,
+        default=None,
         help=f"search space of the architectures in a table (default: {space_default}; "
-             "darts for tables without a recorded space)",
+        "darts for tables without a recorded space)",
     )
 
 
@@ -59,8 +63,9 @@ def add_output_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="hide progress bars (default: shown)")
 
 
-def read_data(path: str | Path, space: str | None = None, progress: bool | None = None,
-              rename: dict[str, str] | None = None) -> Any:
+def read_data(
+    path: str | Path, space: str | None = None, progress: bool | None = None, rename: dict[str, str] | None = None
+) -> Any:
     """``--data``: :func:`surrogate.data.read_data`, its errors prefixed with the option."""
     from surrogate.data import read_data as read
 

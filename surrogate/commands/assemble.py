@@ -33,17 +33,33 @@ RAW_HELP = True
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("checkpoints", nargs="+", metavar="CHECKPOINT",
-                   help="checkpoint folders written by `surrogate fit --out` (one space; a val_accuracy model among them)")
+    p.add_argument(
+        "checkpoints",
+        nargs="+",
+        metavar="CHECKPOINT",
+        help="checkpoint folders written by `surrogate fit --out` (one space; a val_accuracy model among them)",
+    )
     add_data_arguments(p)
     p.add_argument("--out", required=True, metavar="DIR", help="the benchmark folder to write")
-    p.add_argument("--seed-std", action="append", default=[], metavar="TARGET=SD",
-                   help="seed noise of a target instead of measuring it from repeated seeds in --data, e.g. "
-                        "val_accuracy=0.2 (repeatable) (default: measured)")
-    p.add_argument("--default", action="append", default=[], metavar="TARGET=MODEL",
-                   help="the model answering a target, by name or family, e.g. val_accuracy=gin (repeatable) "
-                        "(default: the first checkpoint of that target)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing benchmark folder at --out (default: off)")
+    p.add_argument(
+        "--seed-std",
+        action="append",
+        default=[],
+        metavar="TARGET=SD",
+        help="seed noise of a target instead of measuring it from repeated seeds in --data, e.g. "
+        "val_accuracy=0.2 (repeatable) (default: measured)",
+    )
+    p.add_argument(
+        "--default",
+        action="append",
+        default=[],
+        metavar="TARGET=MODEL",
+        help="the model answering a target, by name or family, e.g. val_accuracy=gin (repeatable) "
+        "(default: the first checkpoint of that target)",
+    )
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace an existing benchmark folder at --out (default: off)"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a summary (default: off)")
 
 
@@ -72,13 +88,19 @@ def run(args: argparse.Namespace) -> int:
     seed_std = _pairs(args.seed_std, "--seed-std", number=True)
     default = _pairs(args.default, "--default", number=False)
     dataset = read_data(args.data, args.space, progress=False)
-    out = assemble_from_checkpoints(args.checkpoints, args.out, dataset, seed_std=seed_std, default=default,
-                                    overwrite=args.overwrite)
+    out = assemble_from_checkpoints(
+        args.checkpoints, args.out, dataset, seed_std=seed_std, default=default, overwrite=args.overwrite
+    )
     bench = surrogate.load(out)
-    summary = {"out": str(out), "space": bench.space_name, "models": sorted(bench.models),
-               "default": bench.spec["default"],
-               "seed_std": {t: v["seed_std"] for t, v in bench.spec["noise"].items()},
-               "runtime": bench.has_runtime, "cost": bench.has_cost}
+    summary = {
+        "out": str(out),
+        "space": bench.space_name,
+        "models": sorted(bench.models),
+        "default": bench.spec["default"],
+        "seed_std": {t: v["seed_std"] for t, v in bench.spec["noise"].items()},
+        "runtime": bench.has_runtime,
+        "cost": bench.has_cost,
+    }
     if args.json:
         print(dump_json(summary))
         return 0

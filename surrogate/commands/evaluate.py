@@ -32,19 +32,32 @@ RAW_HELP = True
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from surrogate.evaluation import ROWS
 
-    p.add_argument("--checkpoint", required=True, metavar="DIR", help="checkpoint directory (from `surrogate fit --out`)")
+    p.add_argument(
+        "--checkpoint", required=True, metavar="DIR", help="checkpoint directory (from `surrogate fit --out`)"
+    )
     add_data_arguments(p, space_default="the checkpoint's space")
-    p.add_argument("--split", choices=ROWS, default="test",
-                   help="rows to score: a part of the checkpoint's own split, or all rows of --data "
-                        "(default: %(default)s)")
+    p.add_argument(
+        "--split",
+        choices=ROWS,
+        default="test",
+        help="rows to score: a part of the checkpoint's own split, or all rows of --data (default: %(default)s)",
+    )
     p.add_argument("--target", help="column to score against (default: the checkpoint's target)")
-    p.add_argument("--rename", action="append", metavar="OLD=NEW",
-                   help="rename a table column before reading, as for fit (repeatable) (default: none)")
-    p.add_argument("--plot", metavar="PNG",
-                   help="scatter plot path (default: <out>/predicted-vs-true-<split>.png with --out, "
-                        "else <checkpoint>-<split>.png beside the checkpoint)")
-    p.add_argument("--out", metavar="DIR",
-                   help="also write metrics.json and the plot into this directory (default: none)")
+    p.add_argument(
+        "--rename",
+        action="append",
+        metavar="OLD=NEW",
+        help="rename a table column before reading, as for fit (repeatable) (default: none)",
+    )
+    p.add_argument(
+        "--plot",
+        metavar="PNG",
+        help="scatter plot path (default: <out>/predicted-vs-true-<split>.png with --out, "
+        "else <checkpoint>-<split>.png beside the checkpoint)",
+    )
+    p.add_argument(
+        "--out", metavar="DIR", help="also write metrics.json and the plot into this directory (default: none)"
+    )
     add_output_arguments(p)
 
 
@@ -73,13 +86,25 @@ def run(args: argparse.Namespace) -> int:
         plot_path = checkpoint.resolve().parent / f"{checkpoint.resolve().name}-{args.split}.png"
     target = args.target or manifest.get("target") or "target"
     label = f"{target} (%)" if "accuracy" in target else target
-    plot_predictions(ev.y, ev.mean, ev.std, plot_path, label=label,
-                     title=f"{checkpoint.name}: {manifest['family']} × {len(ensemble.members_)}, {args.split} rows")
+    plot_predictions(
+        ev.y,
+        ev.mean,
+        ev.std,
+        plot_path,
+        label=label,
+        title=f"{checkpoint.name}: {manifest['family']} × {len(ensemble.members_)}, {args.split} rows",
+    )
     matches = ev.matches_manifest()
     summary = {
-        "checkpoint": str(checkpoint), "family": manifest["family"], "target": target, "split": args.split,
-        "rows": int(len(ev.indices)), "metrics": ev.metrics, "manifest_metrics": ev.recorded(),
-        "reproduces_manifest": matches, "plot": str(plot_path),
+        "checkpoint": str(checkpoint),
+        "family": manifest["family"],
+        "target": target,
+        "split": args.split,
+        "rows": int(len(ev.indices)),
+        "metrics": ev.metrics,
+        "manifest_metrics": ev.recorded(),
+        "reproduces_manifest": matches,
+        "plot": str(plot_path),
     }
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -88,14 +113,19 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(dump_json(summary))
         return failed
-    print(f"{checkpoint}: {manifest['family']} ensemble of {len(ensemble.members_)} on {target}, "
-          f"{len(ev.indices)} {args.split} rows")
+    print(
+        f"{checkpoint}: {manifest['family']} ensemble of {len(ensemble.members_)} on {target}, "
+        f"{len(ev.indices)} {args.split} rows"
+    )
     print(metrics_table({args.split: ev.metrics}))
     if matches is True:
         print(f"reproduces the checkpoint's recorded {args.split} metrics exactly")
     print(f"plot written to {plot_path}")
     if matches is False:
         diff = ", ".join(f"{k}: {a} -> {b}" for k, (a, b) in ev.differences().items())
-        print(f"surrogate evaluate: error: the checkpoint's recorded {args.split} metrics do not reproduce on "
-              f"this data: {diff}", file=sys.stderr)
+        print(
+            f"surrogate evaluate: error: the checkpoint's recorded {args.split} metrics do not reproduce on "
+            f"this data: {diff}",
+            file=sys.stderr,
+        )
     return failed

@@ -28,24 +28,47 @@ RAW_HELP = True
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--fidelity", default="default", help="name in configs/generate/ or a YAML path (default: %(default)s)")
+    p.add_argument(
+        "--fidelity", default="default", help="name in configs/generate/ or a YAML path (default: %(default)s)"
+    )
     p.add_argument("-n", "--n-archs", type=int, default=600, help="architectures in the plan (default: %(default)s)")
     p.add_argument("--out", default="training_data/fmnist/results", help="result tree root (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="seed of the architecture stream (default: %(default)s)")
-    p.add_argument("--sampler", choices=("uniform", "skewed"), default="uniform",
-                   help="how architectures are drawn without --archs: uniformly, or skewed (per-architecture "
-                        "biases towards parameter-free or convolution-heavy, deep or wide cells) (default: %(default)s)")
+    p.add_argument(
+        "--sampler",
+        choices=("uniform", "skewed"),
+        default="uniform",
+        help="how architectures are drawn without --archs: uniformly, or skewed (per-architecture "
+        "biases towards parameter-free or convolution-heavy, deep or wide cells) (default: %(default)s)",
+    )
     p.add_argument("--source", help="source label (folder) of these jobs (default: rs for uniform, skewed for skewed)")
-    p.add_argument("--archs", help="JSONL/JSON file of architectures to train instead of uniform samples (any form surrogate accepts)")
-    p.add_argument("--multi-seed-every", type=int, default=5, help="every k-th architecture is trained with --n-seeds seeds (default: %(default)s)")
+    p.add_argument(
+        "--archs",
+        help="JSONL/JSON file of architectures to train instead of uniform samples (any form surrogate accepts)",
+    )
+    p.add_argument(
+        "--multi-seed-every",
+        type=int,
+        default=5,
+        help="every k-th architecture is trained with --n-seeds seeds (default: %(default)s)",
+    )
     p.add_argument("--n-seeds", type=int, default=3, help="seeds for the multi-seed subset (default: %(default)s)")
     p.add_argument("--workers", type=int, help="worker processes (default: one per core; 4 on a GPU)")
     p.add_argument("--threads", type=int, help="torch threads per worker (default: 1)")
     p.add_argument("--device", help="cpu or cuda (default: cuda when visible)")
-    p.add_argument("--data-root", help="folder with Fashion-MNIST IDX files (default: $SURROGATE_FASHION_MNIST or /usr/share/datasets/fashion-mnist)")
+    p.add_argument(
+        "--data-root",
+        help="folder with Fashion-MNIST IDX files (default: $SURROGATE_FASHION_MNIST or /usr/share/datasets/fashion-mnist)",
+    )
     p.add_argument("--max-jobs", type=int, help="stop after this many new evaluations")
-    p.add_argument("--max-seconds", type=float, help="wall-time bound: start no job after it, abandon jobs still running at it")
-    p.add_argument("--allow-mixed-fidelity", action="store_true", help="add to a folder holding another fidelity's results (never overwrites them)")
+    p.add_argument(
+        "--max-seconds", type=float, help="wall-time bound: start no job after it, abandon jobs still running at it"
+    )
+    p.add_argument(
+        "--allow-mixed-fidelity",
+        action="store_true",
+        help="add to a folder holding another fidelity's results (never overwrites them)",
+    )
     p.add_argument("--ray-address", help="run on a Ray cluster at this address ('local' starts one)")
     p.add_argument("--json", action="store_true", help="print the run summary as JSON")
 
@@ -66,14 +89,28 @@ def run(args: argparse.Namespace) -> int:
     source = args.source or ("rs" if args.sampler == "uniform" else "skewed")
     jobs = plan_jobs(archs, source, multi_seed_every=args.multi_seed_every, n_seeds=args.n_seeds)
     summary = run_jobs(
-        jobs, args.out, fidelity, workers=args.workers, threads=args.threads, data_root=args.data_root,
-        device=args.device, ray_address=args.ray_address, max_jobs=args.max_jobs,
-        max_seconds=args.max_seconds, allow_mixed=args.allow_mixed_fidelity,
+        jobs,
+        args.out,
+        fidelity,
+        workers=args.workers,
+        threads=args.threads,
+        data_root=args.data_root,
+        device=args.device,
+        ray_address=args.ray_address,
+        max_jobs=args.max_jobs,
+        max_seconds=args.max_seconds,
+        allow_mixed=args.allow_mixed_fidelity,
     )
     result = {
-        "fidelity": fidelity.name, "out": args.out, "jobs": summary.total, "already_done": summary.skipped,
-        "done": summary.done, "failed": len(summary.failed), "locked_by_another_run": summary.locked,
-        "conflicts": summary.conflicts, "stopped_at_deadline": summary.stopped_at_deadline,
+        "fidelity": fidelity.name,
+        "out": args.out,
+        "jobs": summary.total,
+        "already_done": summary.skipped,
+        "done": summary.done,
+        "failed": len(summary.failed),
+        "locked_by_another_run": summary.locked,
+        "conflicts": summary.conflicts,
+        "stopped_at_deadline": summary.stopped_at_deadline,
         "seconds": round(summary.seconds, 1),
         "evaluations_per_hour": round(summary.per_hour, 1),
     }

@@ -25,15 +25,24 @@ RAW_HELP = True
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--benchmark", "--checkpoint", dest="benchmark",
-                   help="benchmark directory (default: the shipped checkpoints/default); --checkpoint is an old alias")
+    p.add_argument(
+        "--benchmark",
+        "--checkpoint",
+        dest="benchmark",
+        help="benchmark directory (default: the shipped checkpoints/default); --checkpoint is an old alias",
+    )
     p.add_argument("--optimizer", default="re", choices=tuple(OPTIMIZERS), help="optimizer (default: %(default)s)")
     p.add_argument("-n", type=int, default=100, help="architectures to propose (default: %(default)s)")
     p.add_argument("--queries", type=int, help="query budget per run (default: 4 n / repeats, at least 50)")
     p.add_argument("--repeats", type=int, default=1, help="independent runs, interleaved (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="root seed (default: %(default)s)")
-    p.add_argument("--exclude-data", action="append", default=[], metavar="PATH",
-                   help="evaluations whose architectures are not proposed again (result tree or table; repeatable)")
+    p.add_argument(
+        "--exclude-data",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="evaluations whose architectures are not proposed again (result tree or table; repeatable)",
+    )
     p.add_argument("--out", required=True, help="JSONL file to write")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
 
@@ -47,15 +56,24 @@ def run(args: argparse.Namespace) -> int:
     exclude: set[str] = set()
     for path in args.exclude_data:
         exclude.update(read_data(path, progress=False).column("arch_hash").tolist())
-    archs = propose(bench, args.optimizer, args.n, exclude=exclude, queries=args.queries,
-                    repeats=args.repeats, seed=args.seed)
+    archs = propose(
+        bench, args.optimizer, args.n, exclude=exclude, queries=args.queries, repeats=args.repeats, seed=args.seed
+    )
     mean = bench.predict(archs) if archs else []
     out = write_proposals(args.out, archs, mean, args.optimizer, space=bench.space)
     predicted = float(sum(mean) / len(mean)) if len(archs) else None
-    summary = {"out": str(out), "proposed": len(archs), "optimizer": args.optimizer, "excluded": len(exclude),
-               "predicted_mean": predicted}
+    summary = {
+        "out": str(out),
+        "proposed": len(archs),
+        "optimizer": args.optimizer,
+        "excluded": len(exclude),
+        "predicted_mean": predicted,
+    }
     shown = "n/a" if predicted is None else f"{predicted:.2f}%"
-    print(json.dumps(summary) if args.json else
-          f"wrote {len(archs)} {args.optimizer} proposals to {out} (mean predicted accuracy {shown}; "
-          f"{len(exclude)} known architectures excluded)")
+    print(
+        json.dumps(summary)
+        if args.json
+        else f"wrote {len(archs)} {args.optimizer} proposals to {out} (mean predicted accuracy {shown}; "
+        f"{len(exclude)} known architectures excluded)"
+    )
     return 0

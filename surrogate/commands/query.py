@@ -24,8 +24,12 @@ RAW_HELP = True
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("archs", nargs="*", help="architectures in any form the benchmark's space parses (DARTS: Genotype "
-                                            "strings or JSON config dicts; NB201 strings; generic JSON cells)")
+    p.add_argument(
+        "archs",
+        nargs="*",
+        help="architectures in any form the benchmark's space parses (DARTS: Genotype "
+        "strings or JSON config dicts; NB201 strings; generic JSON cells)",
+    )
     p.add_argument("--file", help="file with one architecture per line ('-' for standard input)")
     p.add_argument("--known", nargs="*", help="well-known cells by name (darts_v1, darts_v2, ...)")
     p.add_argument("--benchmark", help="benchmark directory (default: the shipped checkpoints/default)")
@@ -67,8 +71,10 @@ def run(args: argparse.Namespace) -> int:
     for i in range(n):
         params = "–" if d["params"][i] is None else d["params"][i]
         flops = "–" if d["flops"][i] is None else f"{d['flops'][i] / 1e6:.2f}"
-        print(f"{labels[i]:>{width}}{d['mean'][i]:>9.2f} ± {d['std'][i]:<4.2f}{d['sample'][i]:>8.2f}{d['runtime'][i]:>11.1f}"
-              f"{params:>9}{flops:>8}  {'yes' if d['ood'][i] else 'no'}")
+        print(
+            f"{labels[i]:>{width}}{d['mean'][i]:>9.2f} ± {d['std'][i]:<4.2f}{d['sample'][i]:>8.2f}{d['runtime'][i]:>11.1f}"
+            f"{params:>9}{flops:>8}  {'yes' if d['ood'][i] else 'no'}"
+        )
     return 0
 
 

@@ -23,8 +23,12 @@ RAW_HELP = True
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-n", type=int, default=5, help="how many architectures (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
-    p.add_argument("--sampler", choices=("uniform", "skewed"), default="uniform",
-                   help="uniform, or skewed towards parameter-free/conv-heavy, deep/wide cells (default: %(default)s)")
+    p.add_argument(
+        "--sampler",
+        choices=("uniform", "skewed"),
+        default="uniform",
+        help="uniform, or skewed towards parameter-free/conv-heavy, deep/wide cells (default: %(default)s)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON (string, hash, config) instead of text")
 
 

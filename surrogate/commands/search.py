@@ -26,27 +26,50 @@ import math
 from surrogate.nas import MULTI_FIDELITY, OPTIMIZERS
 
 NAME = "search"
-HELP = "run NAS optimizers (rs, re, ls, tpe; sh, hb with learning curves) on the benchmark; write trajectories and a plot"
+HELP = (
+    "run NAS optimizers (rs, re, ls, tpe; sh, hb with learning curves) on the benchmark; write trajectories and a plot"
+)
 RAW_HELP = True
 _OPTIMIZERS = tuple(OPTIMIZERS)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--benchmark", "--checkpoint", dest="benchmark",
-                   help="benchmark directory (default: the shipped checkpoints/default); --checkpoint is an old alias")
-    p.add_argument("--optimizers", nargs="+", default=list(_OPTIMIZERS), choices=(*_OPTIMIZERS, *MULTI_FIDELITY),
-                   metavar="NAME",
-                   help="optimizers to run: rs (random search), re (regularized evolution), ls (local search), "
-                        "tpe (Optuna TPE); on a benchmark with learning curves also sh (successive halving) and "
-                        "hb (Hyperband), whose rungs are epochs (default: %(default)s)")
+    p.add_argument(
+        "--benchmark",
+        "--checkpoint",
+        dest="benchmark",
+        help="benchmark directory (default: the shipped checkpoints/default); --checkpoint is an old alias",
+    )
+    p.add_argument(
+        "--optimizers",
+        nargs="+",
+        default=list(_OPTIMIZERS),
+        choices=(*_OPTIMIZERS, *MULTI_FIDELITY),
+        metavar="NAME",
+        help="optimizers to run: rs (random search), re (regularized evolution), ls (local search), "
+        "tpe (Optuna TPE); on a benchmark with learning curves also sh (successive halving) and "
+        "hb (Hyperband), whose rungs are epochs (default: %(default)s)",
+    )
     p.add_argument("--repeats", type=int, default=5, help="independent runs per optimizer (default: %(default)s)")
     budget = p.add_mutually_exclusive_group()
-    budget.add_argument("--budget-seconds", type=float, help="simulated training seconds per run (sum of predicted runtimes)")
-    budget.add_argument("--budget-queries", type=int, help="architectures evaluated per run (default when no budget is given: 200)")
+    budget.add_argument(
+        "--budget-seconds", type=float, help="simulated training seconds per run (sum of predicted runtimes)"
+    )
+    budget.add_argument(
+        "--budget-queries", type=int, help="architectures evaluated per run (default when no budget is given: 200)"
+    )
     p.add_argument("--seed", type=int, default=0, help="root seed of the study (default: %(default)s)")
-    p.add_argument("--reference", type=float, help="accuracy (%%) that regret is measured from (default: the best noiseless mean evaluated in the study)")
+    p.add_argument(
+        "--reference",
+        type=float,
+        help="accuracy (%%) that regret is measured from (default: the best noiseless mean evaluated in the study)",
+    )
     p.add_argument("--out", default="search-results", help="output folder (default: %(default)s)")
-    p.add_argument("--x", choices=("time", "queries"), help="horizontal axis of the plot (default: time with --budget-seconds, else queries)")
+    p.add_argument(
+        "--x",
+        choices=("time", "queries"),
+        help="horizontal axis of the plot (default: time with --budget-seconds, else queries)",
+    )
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.add_argument("--json", action="store_true", help="print the summary as JSON instead of a table")
 

@@ -41,27 +41,48 @@ DEFAULT_DATA = "training_data/fmnist/results"
 def _common(p: argparse.ArgumentParser, study: str) -> None:
     from ._common import FAMILIES, SPACES, add_output_arguments
 
-    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                   help="show tracebacks and debug logging")
-    p.add_argument("--data", default=DEFAULT_DATA, metavar="PATH",
-                   help="evaluations: a NAS-Bench-301-format result tree directory or a .parquet/.csv/.jsonl "
-                        "table (docs/data-format.md) (default: %(default)s, the shipped data)")
-    p.add_argument("--space", choices=SPACES, default=None,
-                   help="search space of the architectures in a table (default: from the data, else darts)")
-    p.add_argument("--epochs", type=int, default=None,
-                   help="use only evaluations at this fidelity (the 'epochs' column) (default: all)")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks and debug logging")
+    p.add_argument(
+        "--data",
+        default=DEFAULT_DATA,
+        metavar="PATH",
+        help="evaluations: a NAS-Bench-301-format result tree directory or a .parquet/.csv/.jsonl "
+        "table (docs/data-format.md) (default: %(default)s, the shipped data)",
+    )
+    p.add_argument(
+        "--space",
+        choices=SPACES,
+        default=None,
+        help="search space of the architectures in a table (default: from the data, else darts)",
+    )
+    p.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="use only evaluations at this fidelity (the 'epochs' column) (default: all)",
+    )
     p.add_argument("--target", default="val_accuracy", help="column to predict (default: %(default)s)")
     p.add_argument("--family", choices=FAMILIES, default="xgb", help="surrogate family (default: %(default)s)")
     p.add_argument("--members", type=int, default=5, help="ensemble members per fit (default: %(default)s)")
-    p.add_argument("--params", metavar="YAML",
-                   help="hyperparameters file (from `surrogate tune` or a plain mapping) "
-                        "(default: configs/models/<family>.yaml)")
-    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
-                   help="override one hyperparameter, e.g. --param n_estimators=200 (repeatable; value read as "
-                        "YAML)")
+    p.add_argument(
+        "--params",
+        metavar="YAML",
+        help="hyperparameters file (from `surrogate tune` or a plain mapping) (default: configs/models/<family>.yaml)",
+    )
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one hyperparameter, e.g. --param n_estimators=200 (repeatable; value read as YAML)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seeds the splits and the ensembles (default: %(default)s)")
-    p.add_argument("--out", default=f"study-results/{study}", metavar="DIR",
-                   help="folder for the JSON, CSV and PNG (default: %(default)s)")
+    p.add_argument(
+        "--out",
+        default=f"study-results/{study}",
+        metavar="DIR",
+        help="folder for the JSON, CSV and PNG (default: %(default)s)",
+    )
     p.add_argument("--no-plot", action="store_true", help="do not write the PNG (default: write it)")
     add_output_arguments(p)
 
@@ -72,37 +93,60 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "tabular-vs-surrogate",
         help="surrogate fit on one seed vs that seed's table entries (NAS-Bench-301 Table 1)",
         description="For each seed i of architectures with 3+ seeds: fit a surrogate on seed i of the training "
-                    "architectures; score it and the seed-i values (the 'table') against the mean of the other "
-                    "seeds on held-out architectures (MAE, Kendall τ).",
+        "architectures; score it and the seed-i values (the 'table') against the mean of the other "
+        "seeds on held-out architectures (MAE, Kendall τ).",
     )
     _common(tvs, "tabular-vs-surrogate")
-    tvs.add_argument("--n-seeds", type=int, default=None,
-                     help="seeds per architecture k, at least 3 (default: the smallest count ≥ 3 in the data)")
-    tvs.add_argument("--split", type=_random_fractions, default="random:0.8,0.1,0.1", metavar="random:TRAIN,VAL,TEST",
-                     help="shares of the multi-seed architectures, written as for fit --split "
-                          "(default: random:0.8,0.1,0.1)")
-    tvs.add_argument("--folds", type=int, default=None,
-                     help="cross-validate over architectures in this many folds instead of one split, so every "
-                          "architecture is scored (default: one split)")
-    tvs.add_argument("--train-on-rest", action="store_true",
-                     help="also train on one run of each architecture with fewer seeds (default: off, as in "
-                          "the paper)")
+    tvs.add_argument(
+        "--n-seeds",
+        type=int,
+        default=None,
+        help="seeds per architecture k, at least 3 (default: the smallest count ≥ 3 in the data)",
+    )
+    tvs.add_argument(
+        "--split",
+        type=_random_fractions,
+        default="random:0.8,0.1,0.1",
+        metavar="random:TRAIN,VAL,TEST",
+        help="shares of the multi-seed architectures, written as for fit --split (default: random:0.8,0.1,0.1)",
+    )
+    tvs.add_argument(
+        "--folds",
+        type=int,
+        default=None,
+        help="cross-validate over architectures in this many folds instead of one split, so every "
+        "architecture is scored (default: one split)",
+    )
+    tvs.add_argument(
+        "--train-on-rest",
+        action="store_true",
+        help="also train on one run of each architecture with fewer seeds (default: off, as in the paper)",
+    )
     loo = sub.add_parser(
         "leave-one-out",
         help="fit without one value of a column (an optimizer), test on it",
         description="For each value of --column with --min-rows rows: fit on the other rows (less any row of a "
-                    "held-out architecture), test on the held-out rows; R², Kendall τ, MAE per value.",
+        "held-out architecture), test on the held-out rows; R², Kendall τ, MAE per value.",
     )
     _common(loo, "leave-one-out")
     loo.add_argument("--column", default="source", help="the column whose values are held out (default: %(default)s)")
-    loo.add_argument("--values", nargs="+", default=None, metavar="VALUE",
-                     help="hold out only these values (default: every value with --min-rows rows)")
-    loo.add_argument("--min-rows", type=int, default=20,
-                     help="skip values with fewer rows (default: %(default)s)")
-    loo.add_argument("--val-fraction", type=float, default=0.1,
-                     help="validation share of the training architectures (default: %(default)s)")
-    loo.add_argument("--no-baseline", action="store_true",
-                     help="skip the random-split fit on all rows (default: fit it)")
+    loo.add_argument(
+        "--values",
+        nargs="+",
+        default=None,
+        metavar="VALUE",
+        help="hold out only these values (default: every value with --min-rows rows)",
+    )
+    loo.add_argument("--min-rows", type=int, default=20, help="skip values with fewer rows (default: %(default)s)")
+    loo.add_argument(
+        "--val-fraction",
+        type=float,
+        default=0.1,
+        help="validation share of the training architectures (default: %(default)s)",
+    )
+    loo.add_argument(
+        "--no-baseline", action="store_true", help="skip the random-split fit on all rows (default: fit it)"
+    )
 
 
 def _data_path(path: str) -> Path:
@@ -134,8 +178,10 @@ def _dataset(args: argparse.Namespace, show: bool) -> Any:
         epochs = dataset.column("epochs")
         keep = epochs == args.epochs
         if not keep.any():
-            raise ValueError(f"--epochs {args.epochs}: no evaluation at that fidelity; present: "
-                             f"{sorted(set(np.unique(epochs).tolist()))}")
+            raise ValueError(
+                f"--epochs {args.epochs}: no evaluation at that fidelity; present: "
+                f"{sorted(set(np.unique(epochs).tolist()))}"
+            )
         dataset = dataset.filter(keep)
     return dataset
 
@@ -150,18 +196,37 @@ def run(args: argparse.Namespace) -> int:
     show = progress_on(args)
     params = _params(args)
     dataset = _dataset(args, show)
-    common = {"family": args.family, "target": args.target, "n_members": args.members, "params": params,
-              "seed": args.seed, "progress": show}
+    common = {
+        "family": args.family,
+        "target": args.target,
+        "n_members": args.members,
+        "params": params,
+        "seed": args.seed,
+        "progress": show,
+    }
     if args.study == "tabular-vs-surrogate":
         from surrogate.studies import tabular_vs_surrogate
 
-        result = tabular_vs_surrogate(dataset, n_seeds=args.n_seeds, split=tuple(args.split), folds=args.folds,
-                                      train_on_rest=args.train_on_rest, **common)
+        result = tabular_vs_surrogate(
+            dataset,
+            n_seeds=args.n_seeds,
+            split=tuple(args.split),
+            folds=args.folds,
+            train_on_rest=args.train_on_rest,
+            **common,
+        )
     else:
         from surrogate.studies import leave_one_out
 
-        result = leave_one_out(dataset, column=args.column, values=args.values, min_rows=args.min_rows,
-                               val_fraction=args.val_fraction, baseline=not args.no_baseline, **common)
+        result = leave_one_out(
+            dataset,
+            column=args.column,
+            values=args.values,
+            min_rows=args.min_rows,
+            val_fraction=args.val_fraction,
+            baseline=not args.no_baseline,
+            **common,
+        )
     files = result.write(args.out, plot=not args.no_plot)
     if args.json:
         print(dump_json({**result.to_dict(), "data": str(args.data), "files": {k: str(v) for k, v in files.items()}}))

@@ -84,6 +84,10 @@ _FORMAT_KEY = b"surrogate.dataset_format"
 _FORMAT = b"1"
 
 
+#: The space of a table that names none (the NAS-Bench-301 one).
+DEFAULT_SPACE = "darts"
+
+
 class Dataset:
     """One table of evaluations (see the module docstring for its columns).
 
@@ -118,7 +122,7 @@ class Dataset:
                 raise ValueError(f"column {f.name!r} has nulls; Dataset.from_arrow fills them")
         meta = dict(table.schema.metadata or {})
         if space is None:
-            space = meta.get(_SPACE_KEY, b"darts").decode()
+            space = meta.get(_SPACE_KEY, DEFAULT_SPACE.encode()).decode()
         if not isinstance(space, str) or not space:
             raise ValueError(f"space must be a non-empty string such as 'darts', got {space!r}")
         meta[_SPACE_KEY] = space.encode()
@@ -147,7 +151,7 @@ class Dataset:
         if table.column("arch").null_count:
             raise ValueError("column 'arch' has nulls; every row needs an architecture")
         if "arch_hash" not in table.column_names:
-            named = space or (table.schema.metadata or {}).get(_SPACE_KEY, b"darts").decode()
+            named = space or (table.schema.metadata or {}).get(_SPACE_KEY, DEFAULT_SPACE.encode()).decode()
             arch_fields = get_space(named).fields
             fields = [arch_fields(a) for a in table.column("arch").to_pylist()]
             table = table.set_column(
@@ -182,7 +186,7 @@ class Dataset:
         records = list(records)
         if not records:
             return cls.from_arrow(SCHEMA.empty_table(), space=space)
-        arch_fields = get_space(space or "darts").fields
+        arch_fields = get_space(space or DEFAULT_SPACE).fields
         records = [r if "arch_hash" in r else _with_hash(r, i, arch_fields) for i, r in enumerate(records)]
         try:
             table = pa.Table.from_pylist(records)
@@ -356,8 +360,11 @@ class Dataset:
                 mean = np.bincount(group, weights=values, minlength=len(first)) / counts
                 table = table.set_column(table.column_names.index(name), name, pa.array(mean, pa.float64()))
             elif _is_float_list(table.schema.field(name).type):
-                table = table.set_column(table.column_names.index(name), name,
-                                         _mean_lists(self._table.column(name).to_pylist(), group, len(first)))
+                table = table.set_column(
+                    table.column_names.index(name),
+                    name,
+                    _mean_lists(self._table.column(name).to_pylist(), group, len(first)),
+                )
         table = table.set_column(
             table.column_names.index("seed"), "seed", pa.array(np.full(len(first), MISSING_INT), pa.int64())
         )
@@ -379,8 +386,10 @@ def _mean_lists(values: list, group: np.ndarray, n_groups: int) -> pa.Array:
     for g, v in zip(group.tolist(), values):
         if out[g] is not None:
             out[g] = None if v is None or (out[g] and len(out[g][0]) != len(v)) else out[g] + [v]
-    return pa.array([None if rows is None else np.mean(np.asarray(rows, dtype=np.float64), axis=0).tolist()
-                     for rows in out], pa.list_(pa.float64()))
+    return pa.array(
+        [None if rows is None else np.mean(np.asarray(rows, dtype=np.float64), axis=0).tolist() for rows in out],
+        pa.list_(pa.float64()),
+    )
 
 
 def _bad_column(records: list[dict]) -> str | None:

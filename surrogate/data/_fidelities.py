@@ -81,8 +81,10 @@ def check_fidelities(dataset: Dataset, *, strict: bool = False, where: str = "th
     counts = fidelity_counts(dataset)
     if len(counts) > 1:
         listing = ", ".join(f"{name or '(none recorded)'}: {n}" for name, n in counts.items())
-        msg = (f"{where} mixes {len(counts)} training fidelities ({listing}); accuracies of different "
-               "fidelities are not comparable: select one (fit --fidelity NAME, select_fidelity)")
+        msg = (
+            f"{where} mixes {len(counts)} training fidelities ({listing}); accuracies of different "
+            "fidelities are not comparable: select one (fit --fidelity NAME, select_fidelity)"
+        )
         if strict:
             raise ValueError(msg)
         logger.warning(msg)

@@ -36,12 +36,25 @@ from ._checks import arch_fields, number
 from ._dataset import Dataset
 from ._report import ReadReport
 
+#: The space of every NAS-Bench-301 result tree: the format's configs are DARTS cells.
+RESULT_TREE_SPACE = "darts"
+
 #: The key of the configuration in a result file, spelled as in the official release.
 CONFIG_KEY = "optimized_hyperparamater_config"
 
 #: The optimizer folders of the official release.
 OPTIMIZERS: tuple[str, ...] = (
-    "rs", "re", "de", "tpe", "bananas", "combo", "darts", "gdas", "pc_darts", "drnas", "random_ws",
+    "rs",
+    "re",
+    "de",
+    "tpe",
+    "bananas",
+    "combo",
+    "darts",
+    "gdas",
+    "pc_darts",
+    "drnas",
+    "random_ws",
 )
 
 _RESULT_NAME = re.compile(r"^results_([A-Za-z0-9_-]+)\.json$")
@@ -139,8 +152,11 @@ def parse_result(result: object, source: str | None = None, path: str = "") -> d
 def _mean_eval_time(curves: object) -> float:
     """Mean seconds of one per-epoch scoring pass (the generator's ``eval_time`` list), else NaN."""
     values = curves.get("eval_time") if isinstance(curves, Mapping) else None
-    if isinstance(values, list) and values and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0 for v in values):
+    if (
+        isinstance(values, list)
+        and values
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0 for v in values)
+    ):
         return float(sum(values) / len(values))
     return math.nan
 
@@ -161,8 +177,10 @@ def val_curve(curves: object) -> list[float] | None:
     for key in CURVE_KEYS:
         values = curves.get(key)
         if isinstance(values, list) and values:
-            if all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and 0 <= v <= 100
-                   for v in values):
+            if all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and 0 <= v <= 100
+                for v in values
+            ):
                 return [float(v) for v in values]
             return None
     return None

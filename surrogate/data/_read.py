@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from ._dataset import _SPACE_KEY, Dataset
-from ._nb301 import read_nb301
+from ._dataset import _SPACE_KEY, DEFAULT_SPACE, Dataset
+from ._nb301 import RESULT_TREE_SPACE, read_nb301
 from ._tables import read_table
 
 __all__ = ["TABLE_SUFFIXES", "read_data", "recorded_space"]
@@ -21,8 +21,9 @@ logger = logging.getLogger("surrogate.data")
 TABLE_SUFFIXES = (".parquet", ".pq", ".csv", ".jsonl", ".ndjson")
 
 
-def read_data(path: str | Path, space: str | None = None, progress: bool | None = None,
-              rename: dict[str, str] | None = None) -> Dataset:
+def read_data(
+    path: str | Path, space: str | None = None, progress: bool | None = None, rename: dict[str, str] | None = None
+) -> Dataset:
     """Read evaluations from ``path`` into a :class:`Dataset`, whatever the source.
 
     Parameters
@@ -47,30 +48,39 @@ def read_data(path: str | Path, space: str | None = None, progress: bool | None 
         no usable evaluation (naming the first problem).
     """
     path = Path(path)
-    if rename and (path.is_dir() or (path.suffix.lower() in (".parquet", ".pq") and path.exists()
-                                      and recorded_space(path))):
+    if rename and (
+        path.is_dir() or (path.suffix.lower() in (".parquet", ".pq") and path.exists() and recorded_space(path))
+    ):
         raise ValueError(f"rename (--rename) applies to a table's columns; {path} is a result tree or a Dataset file")
     if not path.exists():
-        raise ValueError(f"{path}: no such file or directory; give a result tree directory or a "
-                         f"{'/'.join(TABLE_SUFFIXES)} table")
+        raise ValueError(
+            f"{path}: no such file or directory; give a result tree directory or a {'/'.join(TABLE_SUFFIXES)} table"
+        )
     report = None
     if path.is_dir():
-        if space not in (None, "darts"):
-            raise ValueError(f"{path} is a result tree, which holds DARTS architectures; drop the space (--space {space})")
+        if space not in (None, RESULT_TREE_SPACE):
+            raise ValueError(
+                f"{path} is a result tree, which holds {RESULT_TREE_SPACE} architectures (the NAS-Bench-301 "
+                f"format's); drop the space (--space {space})"
+            )
         dataset, report = read_nb301(path, progress=progress)
     elif path.suffix.lower() not in TABLE_SUFFIXES:
-        raise ValueError(f"{path}: unknown file type {path.suffix!r}; use a directory or one of {', '.join(TABLE_SUFFIXES)}")
+        raise ValueError(
+            f"{path}: unknown file type {path.suffix!r}; use a directory or one of {', '.join(TABLE_SUFFIXES)}"
+        )
     elif path.suffix.lower() in (".parquet", ".pq") and recorded_space(path):
         recorded = recorded_space(path)
         if space not in (None, recorded):
             raise ValueError(f"{path} is a Dataset of the {recorded!r} space; drop the space (--space {space})")
         dataset = Dataset.read_parquet(path)
     else:
-        dataset, report = read_table(path, space=space or "darts", progress=progress, rename=rename)
+        dataset, report = read_table(path, space=space or DEFAULT_SPACE, progress=progress, rename=rename)
     if report is not None:
         logger.info("read %s: %s", path, report.summary())
     if len(dataset) == 0:
-        why = f" (first problem: {report.problems[0][0]}: {report.problems[0][1]})" if report and report.problems else ""
+        why = (
+            f" (first problem: {report.problems[0][0]}: {report.problems[0][1]})" if report and report.problems else ""
+        )
         hint = "" if space else "; for NAS-Bench-201 or generic cells give the space (--space nb201 or --space generic)"
         raise ValueError(f"{path}: no usable evaluations{why}{hint}")
     return dataset

@@ -75,8 +75,12 @@ class ReadReport:
             for _, reason in self.problems:
                 reasons[reason] = reasons.get(reason, 0) + 1
             common = "; ".join(f"{n} x {r}" for r, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:3])
-            logger.warning("skipped %d more (%d in all; most common: %s); the report's problems list every one",
-                           rest, len(self.problems), common)
+            logger.warning(
+                "skipped %d more (%d in all; most common: %s); the report's problems list every one",
+                rest,
+                len(self.problems),
+                common,
+            )
         return self
 
     def warn(self, message: str) -> None:
@@ -87,6 +91,5 @@ class ReadReport:
     def summary(self) -> str:
         """One line of counts, e.g. for a CLI or a log."""
         return (
-            f"{self.n_seen} seen, {self.n_read} read, {self.n_skipped} skipped, "
-            f"{self.n_duplicates} duplicates dropped"
+            f"{self.n_seen} seen, {self.n_read} read, {self.n_skipped} skipped, {self.n_duplicates} duplicates dropped"
         )

@@ -126,8 +126,7 @@ def read_table(
         if column is None:
             column = _arch_column(path, row, arch_column, space)
         try:
-            records.append(_record(row, column, source, text=kind == "csv", fields=fields,
-                                   inline_keys=inline_keys))
+            records.append(_record(row, column, source, text=kind == "csv", fields=fields, inline_keys=inline_keys))
         except ValueError as err:
             report.skip(where, str(err), strict)
     for message in _keep_unreadable_optionals(records):
@@ -138,8 +137,10 @@ def read_table(
     if dedupe:
         dataset, report.n_duplicates = dataset.dedupe()
         if report.n_duplicates:
-            report.warn(f"{path}: {report.n_duplicates} rows repeat an earlier row's (architecture, seed) and were "
-                        "dropped; give each run its own seed, or pass dedupe=False to keep them")
+            report.warn(
+                f"{path}: {report.n_duplicates} rows repeat an earlier row's (architecture, seed) and were "
+                "dropped; give each run its own seed, or pass dedupe=False to keep them"
+            )
     report.n_read = len(dataset)
     for name in ("val_accuracy", "test_accuracy", "train_time"):
         if len(dataset) and name in dataset.columns:
@@ -165,13 +166,15 @@ def _arch_column(path: Path, row: Mapping, arch_column: str | None, space: str =
                     "rename={'<yours>': 'val_accuracy'}"
                 )
             return name
-    raise ValueError(
-        f"{path}: no architecture column {names} (columns: {list(row)}); pass arch_column='<name>'"
-    )
+    raise ValueError(f"{path}: no architecture column {names} (columns: {list(row)}); pass arch_column='<name>'")
 
 
 def _record(
-    row: Mapping, column: str, source: str, text: bool, fields: Callable[[object], tuple[str, str]] = arch_fields,
+    row: Mapping,
+    column: str,
+    source: str,
+    text: bool,
+    fields: Callable[[object], tuple[str, str]] = arch_fields,
     inline_keys: tuple[str, ...] = (),
 ) -> dict:
     """One validated record from one row; ``text`` rows (CSV) hold strings to convert."""
@@ -221,9 +224,11 @@ def _keep_unreadable_optionals(records: list[dict]) -> list[str]:
             given = rec[_RAW][name][0] if name in rec[_RAW] else rec.get(name)
             rec[f"{name}_as_given"] = None if given is None else str(given)
             rec[name] = number(None, name, missing_ok=True, integer=name in _INTS)
-        messages.append(f"column {name!r}: {len(whys)} of {len(records)} rows are not what {name!r} holds "
-                        f"(first: {whys[0]}); kept as given in {name + '_as_given'!r}, {name!r} left missing; "
-                        f"rename it (--rename {name}=OTHER) to keep it as an ordinary extra column")
+        messages.append(
+            f"column {name!r}: {len(whys)} of {len(records)} rows are not what {name!r} holds "
+            f"(first: {whys[0]}); kept as given in {name + '_as_given'!r}, {name!r} left missing; "
+            f"rename it (--rename {name}=OTHER) to keep it as an ordinary extra column"
+        )
     for rec in records:
         del rec[_RAW]
     return messages
@@ -252,7 +257,10 @@ def _csv_rows(path: Path) -> Iterator[tuple[str, Mapping | str]]:
             for row in reader:
                 where = f"{path}:{reader.line_num}"
                 if None in row:
-                    yield where, f"{len(row[None]) + len(reader.fieldnames)} fields, the header has {len(reader.fieldnames)}"
+                    yield (
+                        where,
+                        f"{len(row[None]) + len(reader.fieldnames)} fields, the header has {len(reader.fieldnames)}",
+                    )
                 else:
                     yield where, row
     except (OSError, UnicodeDecodeError, csv.Error) as err:
@@ -270,7 +278,10 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[str, Mapping | str]]:
                 except (ValueError, RecursionError) as err:
                     yield f"{path}:{i}", f"not JSON ({type(err).__name__}: {err})"
                     continue
-                yield f"{path}:{i}", obj if isinstance(obj, dict) else f"a line must be a JSON object, got {type(obj).__name__}"
+                yield (
+                    f"{path}:{i}",
+                    obj if isinstance(obj, dict) else f"a line must be a JSON object, got {type(obj).__name__}",
+                )
     except (OSError, UnicodeDecodeError) as err:
         raise ValueError(f"{path}: cannot read as JSON Lines ({type(err).__name__}: {err})") from None
 

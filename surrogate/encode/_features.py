@@ -100,9 +100,7 @@ def _path_stats(src: np.ndarray, conv: np.ndarray) -> np.ndarray:
         depth[:, k + 2] = 1 + np.maximum(depth[rows, a], depth[rows, b])
         most[:, k + 2] = np.maximum(most[rows, a] + ca, most[rows, b] + cb)
         fewest[:, k + 2] = np.minimum(fewest[rows, a] + ca, fewest[rows, b] + cb)
-    return np.stack(
-        (depth[:, 2:].max(axis=1), most[:, 2:].max(axis=1), fewest[:, 2:].min(axis=1)), axis=1
-    )
+    return np.stack((depth[:, 2:].max(axis=1), most[:, 2:].max(axis=1), fewest[:, 2:].min(axis=1)), axis=1)
 
 
 def features(genotypes: Sequence[Genotype] | Genotype) -> np.ndarray:

@@ -136,8 +136,7 @@ def _as_cells(cells: Sequence[GenericCell] | GenericCell) -> list[GenericCell]:
     for i, c in enumerate(out):
         if not isinstance(c, GenericCell):
             raise InvalidArchitectureError(
-                f"item {i} is a {type(c).__name__}, not a GenericCell; parse first with "
-                "surrogate.space.generic.parse"
+                f"item {i} is a {type(c).__name__}, not a GenericCell; parse first with surrogate.space.generic.parse"
             )
     return out
 

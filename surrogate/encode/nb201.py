@@ -60,15 +60,13 @@ def _as_cells(cells: Sequence[Cell201] | Cell201) -> list[Cell201]:
         return [cells]
     if isinstance(cells, (str, bytes)) or not hasattr(cells, "__iter__"):
         raise InvalidArchitectureError(
-            f"expected a sequence of Cell201, got {type(cells).__name__}; parse first with "
-            "surrogate.space.nb201.parse"
+            f"expected a sequence of Cell201, got {type(cells).__name__}; parse first with surrogate.space.nb201.parse"
         )
     out = list(cells)
     for i, c in enumerate(out):
         if not isinstance(c, Cell201):
             raise InvalidArchitectureError(
-                f"item {i} is a {type(c).__name__}, not a Cell201; parse first with "
-                "surrogate.space.nb201.parse"
+                f"item {i} is a {type(c).__name__}, not a Cell201; parse first with surrogate.space.nb201.parse"
             )
     return out
 

@@ -61,7 +61,9 @@ class Fidelity:
             if getattr(self, name) < 1:
                 raise ValueError(f"fidelity {name} must be >= 1, got {getattr(self, name)}")
         if not 0 <= self.curve_val_size <= self.val_size:
-            raise ValueError(f"curve_val_size must be between 0 and val_size ({self.val_size}), got {self.curve_val_size}")
+            raise ValueError(
+                f"curve_val_size must be between 0 and val_size ({self.val_size}), got {self.curve_val_size}"
+            )
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -82,7 +84,9 @@ def load_fidelity(name_or_path: str | Path) -> Fidelity:
         path = CONFIG_DIR / f"{name_or_path}.yaml"
     if not path.exists():
         choices = sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
-        raise FileNotFoundError(f"no fidelity config {str(name_or_path)!r}; choose one of {choices} or give a YAML path")
+        raise FileNotFoundError(
+            f"no fidelity config {str(name_or_path)!r}; choose one of {choices} or give a YAML path"
+        )
     d = yaml.safe_load(path.read_text()) or {}
     d.setdefault("name", path.stem)
     return Fidelity.from_dict(d)

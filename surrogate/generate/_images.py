@@ -85,6 +85,10 @@ def load_fashion_mnist(root: str | Path | None = None, n_val: int | None = None,
     perm = np.random.default_rng(split_seed).permutation(len(x))
     val, train = perm[:n_val], perm[n_val:]
     return ImageSplits(
-        x_train=x[train], y_train=y[train], x_val=x[val], y_val=y[val],
-        x_test=arrays["test_images"], y_test=arrays["test_labels"].astype(np.int64),
+        x_train=x[train],
+        y_train=y[train],
+        x_val=x[val],
+        y_val=y[val],
+        x_test=arrays["test_images"],
+        y_test=arrays["test_labels"].astype(np.int64),
     )

@@ -95,9 +95,7 @@ class Cell(nn.Module):
         self.pre0 = FactorizedReduce(c_prev_prev, c) if reduction_prev else ReLUConvBN(c_prev_prev, c, 1, 1, 0)
         self.pre1 = ReLUConvBN(c_prev, c, 1, 1, 0)
         self.inputs = [inp for _, inp in pairs]
-        self.ops = nn.ModuleList(
-            make_op(op, c, 2 if reduction and inp < 2 else 1) for op, inp in pairs
-        )
+        self.ops = nn.ModuleList(make_op(op, c, 2 if reduction and inp < 2 else 1) for op, inp in pairs)
         self.n_nodes = len(pairs) // 2
 
     def forward(self, s0: torch.Tensor, s1: torch.Tensor) -> torch.Tensor:
@@ -129,9 +127,7 @@ class Network(nn.Module):
         if layers < 3:
             raise ValueError(f"layers must be >= 3 so both reduction cells exist, got {layers}")
         stem = 3 * channels
-        self.stem = nn.Sequential(
-            nn.Conv2d(in_channels, stem, 3, padding=1, bias=False), nn.BatchNorm2d(stem)
-        )
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, stem, 3, padding=1, bias=False), nn.BatchNorm2d(stem))
         c_pp, c_p, c = stem, stem, channels
         reduction_prev = False
         self.cells = nn.ModuleList()

@@ -87,8 +87,9 @@ def summarise(records: list[dict], corners: dict[str, str] | None = None) -> dic
     groups = [np.array([r["info"][0]["val_accuracy"] for r in rs]) for rs in uniform.values()]
     params = np.array([rs[0]["info"][0]["model_parameters"] for rs in uniform.values()], dtype=float)
     multi = [g for g in groups if len(g) >= 2]
-    cost = np.array([r["runtime"] + r["info"][0].get("eval_time", 0.0) + r["info"][0].get("curve_eval_time", 0.0)
-                     for r in records])
+    cost = np.array(
+        [r["runtime"] + r["info"][0].get("eval_time", 0.0) + r["info"][0].get("curve_eval_time", 0.0) for r in records]
+    )
     icc = icc1(multi)
     lo, hi = icc1_bootstrap(multi)
     seed_std = float(np.sqrt(np.mean([g.var(ddof=1) for g in multi]))) if multi else float("nan")
@@ -99,7 +100,8 @@ def summarise(records: list[dict], corners: dict[str, str] | None = None) -> dic
         if h in by_arch:
             acc = np.array([r["info"][0]["val_accuracy"] for r in by_arch[h]])
             corner_rows[name] = {
-                "seeds": len(acc), "mean_val_accuracy": float(acc.mean()),
+                "seeds": len(acc),
+                "mean_val_accuracy": float(acc.mean()),
                 "beats_share_of_uniform": float((means < acc.mean()).mean()) if len(means) else float("nan"),
                 "params": int(by_arch[h][0]["info"][0]["model_parameters"]),
             }
@@ -136,13 +138,25 @@ def choose(rows: dict[str, dict], min_icc: float = 0.75, min_spearman: float = 0
     if single:
         pick = min(single, key=lambda k: single[k]["cpu_seconds_per_eval"])
         return {"pick": pick, "design": "single seed", "seeds": 1, "reaches_bar": True}
-    multi = {k: v for k, v in rows.items()
-             if v["seeds_for_reliability_0.8"] and v["seeds_for_reliability_0.8"] <= 3
-             and v["spearman_val_params"] >= min_spearman}
+    multi = {
+        k: v
+        for k, v in rows.items()
+        if v["seeds_for_reliability_0.8"]
+        and v["seeds_for_reliability_0.8"] <= 3
+        and v["spearman_val_params"] >= min_spearman
+    }
     if multi:
         pick = min(multi, key=lambda k: multi[k]["cpu_seconds_per_architecture_at_0.8"])
-        return {"pick": pick, "design": "k-seed mean", "seeds": multi[pick]["seeds_for_reliability_0.8"],
-                "reaches_bar": True}
+        return {
+            "pick": pick,
+            "design": "k-seed mean",
+            "seeds": multi[pick]["seeds_for_reliability_0.8"],
+            "reaches_bar": True,
+        }
     pick = max(rows, key=lambda k: rows[k]["icc"] if np.isfinite(rows[k]["icc"]) else -np.inf)
-    return {"pick": pick, "design": "best available", "seeds": rows[pick]["seeds_for_reliability_0.8"],
-            "reaches_bar": False}
+    return {
+        "pick": pick,
+        "design": "best available",
+        "seeds": rows[pick]["seeds_for_reliability_0.8"],
+        "reaches_bar": False,
+    }

@@ -45,9 +45,7 @@ def uniform_archs(n: int, seed: int = 0) -> list[Genotype]:
     return sampled_archs(n, seed, "uniform")
 
 
-def plan_jobs(
-    archs: list[Genotype], source: str, *, multi_seed_every: int = 5, n_seeds: int = 3
-) -> list[Job]:
+def plan_jobs(archs: list[Genotype], source: str, *, multi_seed_every: int = 5, n_seeds: int = 3) -> list[Job]:
     """Jobs for ``archs`` in order; every ``multi_seed_every``-th one gets seeds ``0..n_seeds-1``."""
     if multi_seed_every < 1 or n_seeds < 1:
         raise ValueError("multi_seed_every and n_seeds must be >= 1")

@@ -65,7 +65,9 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True, name="parent-watchdog").start()
 
 
-def _init_worker(fidelity: Fidelity, data_root: str | None, threads: int, device: str, parent: int | None = None) -> None:
+def _init_worker(
+    fidelity: Fidelity, data_root: str | None, threads: int, device: str, parent: int | None = None
+) -> None:
     """A pool (or Ray) worker: leaves Ctrl-C to the driver, dies with it, loads the images."""
     import signal
 
@@ -273,7 +275,10 @@ def _run_pool(todo, fidelity, workers, threads, data_root, device, claim, record
     an interrupt, killing the workers (in-flight jobs are abandoned, never half-written)."""
     ctx = mp.get_context("spawn")
     pool = ProcessPoolExecutor(
-        workers, mp_context=ctx, initializer=_init_worker, initargs=(fidelity, data_root, threads, device, os.getpid()),
+        workers,
+        mp_context=ctx,
+        initializer=_init_worker,
+        initargs=(fidelity, data_root, threads, device, os.getpid()),
     )
     queue = iter(todo)
     running: set = set()

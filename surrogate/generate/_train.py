@@ -88,7 +88,9 @@ def _recalibrate_bn(model: torch.nn.Module, x: torch.Tensor, n: int = 2000, batc
 
 
 @torch.no_grad()
-def _per_image(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
+def _per_image(
+    model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 1000
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-image correctness (bool) and cross-entropy of ``model`` in eval mode on ``x``, ``y``."""
     model.eval()
     hits, losses = [], []
@@ -157,8 +159,11 @@ def train_and_evaluate(
     steps_per_epoch = math.ceil(n / fidelity.batch_size)
     total_steps = steps_per_epoch * fidelity.epochs
     opt = torch.optim.SGD(
-        model.parameters(), lr=fidelity.lr, momentum=fidelity.momentum,
-        weight_decay=fidelity.weight_decay, nesterov=True,
+        model.parameters(),
+        lr=fidelity.lr,
+        momentum=fidelity.momentum,
+        weight_decay=fidelity.weight_decay,
+        nesterov=True,
     )
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * s / total_steps)))
     curves: dict[str, list[float]] = {"train_loss": [], "train_accuracy": [], "epoch_time": []}

@@ -236,9 +236,17 @@ class BaseModel:
 
     @classmethod
     def fit_ensemble(
-        cls, members: list[BaseModel], X: Any, y: Any, X_val: Any = None, y_val: Any = None, *,
-        callback: Callback | None = None, on_member: Callable[[int, int], Any] | None = None,
-        on_step: Callable[[int, int, Mapping[str, float]], Any] | None = None, threads: int | None = None,
+        cls,
+        members: list[BaseModel],
+        X: Any,
+        y: Any,
+        X_val: Any = None,
+        y_val: Any = None,
+        *,
+        callback: Callback | None = None,
+        on_member: Callable[[int, int], Any] | None = None,
+        on_step: Callable[[int, int, Mapping[str, float]], Any] | None = None,
+        threads: int | None = None,
         progress: bool = False,
     ) -> list[BaseModel]:
         """Fit the unfitted ``members`` (one family, each its own seed) on the same data.
@@ -275,6 +283,7 @@ class BaseModel:
 
         step = on_step
         if bar is not None:
+
             def step(i: int, s: int, info: Mapping[str, float]) -> None:
                 bar.on_step(i, s, info)
                 if on_step is not None:
@@ -297,16 +306,25 @@ class BaseModel:
         return [[i] for i in range(len(members))]
 
     @classmethod
-    def _fit_task(cls, group: list[BaseModel], X: Any, y: np.ndarray, val: tuple[Any, np.ndarray] | None, *,
-                  callback: Callback | None = None,
-                  on_step: Callable[[int, int, Mapping[str, float]], Any] | None = None) -> None:
+    def _fit_task(
+        cls,
+        group: list[BaseModel],
+        X: Any,
+        y: np.ndarray,
+        val: tuple[Any, np.ndarray] | None,
+        *,
+        callback: Callback | None = None,
+        on_step: Callable[[int, int, Mapping[str, float]], Any] | None = None,
+    ) -> None:
         """Fit one task's members (their inputs already checked by ``_start_fit``)."""
         for j, member in enumerate(group):
             relay = callback
             if on_step is not None:
+
                 def relay(step: int, info: Mapping[str, float], j: int = j) -> Any:
                     on_step(j, step, info)
                     return callback(step, info) if callback is not None else False
+
             try:
                 member._fit(X, y, val, relay)
             except BaseException:
@@ -371,7 +389,9 @@ class BaseModel:
         """The native file ``model.json`` names: a plain file name inside ``directory`` that exists."""
         name = state.get("file", default)
         if not isinstance(name, str) or name in ("", ".", "..") or Path(name).name != name or "\\" in name:
-            raise ValueError(f"{directory / MODEL_FILE}: state.file must be a file name in the model's folder, got {name!r}")
+            raise ValueError(
+                f"{directory / MODEL_FILE}: state.file must be a file name in the model's folder, got {name!r}"
+            )
         path = directory / name
         if not path.is_file():
             raise ValueError(f"{directory} has no {name}; the saved model is incomplete")
@@ -442,7 +462,12 @@ def check_choice(name: str, value: Any, choices: tuple[Any, ...]) -> None:
 
 
 def check_number(
-    name: str, value: Any, *, low: float | None = None, high: float | None = None, integer: bool = False,
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    integer: bool = False,
     low_open: bool = False,
 ) -> None:
     """Raise a ValueError naming the parameter unless ``value`` is a number in the given range."""

@@ -109,8 +109,15 @@ class StackedGINTrainer:
         The members' architecture (as ``GINModel``'s parameters).
     """
 
-    def __init__(self, states: Sequence[Mapping[str, torch.Tensor]], *, n_layers: int, pooling: str,
-                 virtual_node: bool, dropout: float) -> None:
+    def __init__(
+        self,
+        states: Sequence[Mapping[str, torch.Tensor]],
+        *,
+        n_layers: int,
+        pooling: str,
+        virtual_node: bool,
+        dropout: float,
+    ) -> None:
         self.n_layers, self.pooling, self.virtual_node, self.dropout = n_layers, pooling, virtual_node, dropout
         self.keys = list(states[0].keys())  # the state dict's order, kept for the members' files
         norms = [f"convs.{i}.nn.1" for i in range(n_layers)] + [f"norms.{i}" for i in range(n_layers)]
@@ -155,8 +162,9 @@ class StackedGINTrainer:
         w, b = self.tensors[f"{prefix}.weight"], self.tensors[f"{prefix}.bias"]
         return torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))
 
-    def _norm_relu(self, prefix: str, h: torch.Tensor, keep: torch.Tensor | None, count: torch.Tensor | None,
-                   training: bool) -> torch.Tensor:
+    def _norm_relu(
+        self, prefix: str, h: torch.Tensor, keep: torch.Tensor | None, count: torch.Tensor | None, training: bool
+    ) -> torch.Tensor:
         """``relu(BatchNorm1d(h))`` over the (valid) node rows of each member; the running
         statistics are updated as torch's BatchNorm1d updates them."""
         w, b = self.tensors[f"{prefix}.weight"], self.tensors[f"{prefix}.bias"]
@@ -186,8 +194,15 @@ class StackedGINTrainer:
         keep = torch.stack([torch.rand(h.shape[1:], generator=g) >= self.dropout for g in gens])
         return h * keep / (1.0 - self.dropout)
 
-    def forward(self, x: torch.Tensor, adj_t: torch.Tensor, mask: torch.Tensor | None, *, training: bool,
-                gens: Sequence[torch.Generator] | None = None) -> torch.Tensor:
+    def forward(
+        self,
+        x: torch.Tensor,
+        adj_t: torch.Tensor,
+        mask: torch.Tensor | None,
+        *,
+        training: bool,
+        gens: Sequence[torch.Generator] | None = None,
+    ) -> torch.Tensor:
         """``(M, B)`` standardised predictions for per-member batches ``x (M, B, N, F)``,
         ``adj_t (M, B, N, N)``, ``mask (M, B, N)`` or ``None`` (every node present)."""
         m, b, n, f = x.shape
@@ -240,8 +255,9 @@ class StackedGINTrainer:
                 def expand(t: torch.Tensor) -> torch.Tensor:
                     return t.unsqueeze(0).expand(m, *t.shape)
 
-                outs.append(self.forward(expand(x), expand(adj_t), None if mask is None else expand(mask),
-                                         training=False))
+                outs.append(
+                    self.forward(expand(x), expand(adj_t), None if mask is None else expand(mask), training=False)
+                )
         return torch.cat(outs, dim=1)
 
     # -- one optimisation step -------------------------------------------------------------------
@@ -274,8 +290,9 @@ class StackedGINTrainer:
             torch._foreach_addcdiv_(params, avg, denom, -lr / bias1)
 
 
-def member_losses(pred: torch.Tensor, target: torch.Tensor, loss: str, rank_weight: float,
-                  rank_margin: float) -> torch.Tensor:
+def member_losses(
+    pred: torch.Tensor, target: torch.Tensor, loss: str, rank_weight: float, rank_margin: float
+) -> torch.Tensor:
     """``(M,)`` per-member losses of ``pred``/``target`` ``(M, B)`` (``GINModel._objective`` each)."""
     if loss == "mse":
         out = ((pred - target) ** 2).mean(1)
@@ -334,13 +351,14 @@ def train_stacked(
         total = torch.zeros(len(active), dtype=torch.float64)
         count = 0
         for start in range(0, n, batch_size):
-            idx = orders[:, start:start + batch_size]
+            idx = orders[:, start : start + batch_size]
             x, adj_t, mask = train.gather(idx)
             nodes = idx.shape[1] * x.shape[2] if mask is None else int(mask.sum((1, 2)).min())
             if nodes < 2:  # batch norm needs two nodes
                 continue
-            pred = trainer.forward(x, adj_t, mask, training=True,
-                                   gens=None if drops is None else [drops[i] for i in active])
+            pred = trainer.forward(
+                x, adj_t, mask, training=True, gens=None if drops is None else [drops[i] for i in active]
+            )
             losses = member_losses(pred, target[idx], loss, rank_weight, rank_margin)
             trainer.step(losses.sum(), lr_at(trainer.step_count), weight_decay)
             total += losses.detach().double() * idx.shape[1]

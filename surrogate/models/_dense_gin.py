@@ -159,13 +159,18 @@ class DenseGINStack:
         self.layers: list[tuple[torch.Tensor, _Linear, _Linear]] = []
         for i in range(n_layers):
             eps = _stack(states, f"convs.{i}.eps").reshape(-1, 1, 1)  # (M, 1, 1)
-            self.layers.append((
-                1.0 + eps,
-                _Linear(states, f"convs.{i}.nn.0", norm=f"convs.{i}.nn.1"),
-                _Linear(states, f"convs.{i}.nn.3", norm=f"norms.{i}"),
-            ))
-        self.virtual = [(_Linear(states, f"virtual.{i}.0"), _Linear(states, f"virtual.{i}.2"))
-                        for i in range(n_layers - 1)] if virtual_node else []
+            self.layers.append(
+                (
+                    1.0 + eps,
+                    _Linear(states, f"convs.{i}.nn.0", norm=f"convs.{i}.nn.1"),
+                    _Linear(states, f"convs.{i}.nn.3", norm=f"norms.{i}"),
+                )
+            )
+        self.virtual = (
+            [(_Linear(states, f"virtual.{i}.0"), _Linear(states, f"virtual.{i}.2")) for i in range(n_layers - 1)]
+            if virtual_node
+            else []
+        )
         self.head = (_Linear(states, "head.0"), _Linear(states, "head.3"))
         self.y_mean = torch.tensor(list(y_mean), dtype=torch.float64).unsqueeze(1)
         self.y_std = torch.tensor(list(y_std), dtype=torch.float64).unsqueeze(1)
@@ -176,12 +181,19 @@ class DenseGINStack:
         first = models[0]
         for m in models[1:]:
             if (m.hidden_dim, m.n_layers, m.pooling, m.virtual_node) != (
-                first.hidden_dim, first.n_layers, first.pooling, first.virtual_node
+                first.hidden_dim,
+                first.n_layers,
+                first.pooling,
+                first.virtual_node,
             ):
                 raise ValueError("members differ in hidden_dim/n_layers/pooling/virtual_node; they cannot be stacked")
         return cls(
-            [m.net_.state_dict() for m in models], n_layers=first.n_layers, pooling=first.pooling,
-            virtual_node=first.virtual_node, y_mean=[m.y_mean_ for m in models], y_std=[m.y_std_ for m in models],
+            [m.net_.state_dict() for m in models],
+            n_layers=first.n_layers,
+            pooling=first.pooling,
+            virtual_node=first.virtual_node,
+            y_mean=[m.y_mean_ for m in models],
+            y_std=[m.y_std_ for m in models],
         )
 
     def predict(self, graphs: DenseGraphs | GraphSet, chunk: int = CHUNK) -> Any:
@@ -244,4 +256,3 @@ class DenseGINStack:
                     vn = vn + up2(torch.relu_(up1(pool_sum(h) + vn)))
             out = self.head[1](torch.relu(self.head[0](torch.cat(readouts, dim=2)))).squeeze(2)
         return out.double() * self.y_std + self.y_mean
-

@@ -190,8 +190,15 @@ class GraphSet:
             raise ValueError(f"{name}: graphs have different {what} dimensions {sorted(dims)}; encode them alike")
 
     @classmethod
-    def _checked(cls, x: torch.Tensor, edge_index: torch.Tensor, edge_attr: torch.Tensor | None,
-                 node_ptr: torch.Tensor, edge_ptr: torch.Tensor, name: str) -> GraphSet:
+    def _checked(
+        cls,
+        x: torch.Tensor,
+        edge_index: torch.Tensor,
+        edge_attr: torch.Tensor | None,
+        node_ptr: torch.Tensor,
+        edge_ptr: torch.Tensor,
+        name: str,
+    ) -> GraphSet:
         if x.shape[0] == 0 or x.shape[1] == 0:
             raise ValueError(f"{name} has no node features (x of shape {tuple(x.shape)})")
         if not bool(torch.isfinite(x).all()):
@@ -253,9 +260,11 @@ class GraphSet:
         _, node_src, edge_src, nc, ec, _ = self._gather(index)
         zero = torch.zeros(1, dtype=torch.int64)
         return GraphSet(
-            self.x[node_src], self.edge_index[:, edge_src],
+            self.x[node_src],
+            self.edge_index[:, edge_src],
             None if self.edge_attr is None else self.edge_attr[edge_src],
-            torch.cat([zero, torch.cumsum(nc, 0)]), torch.cat([zero, torch.cumsum(ec, 0)]),
+            torch.cat([zero, torch.cumsum(nc, 0)]),
+            torch.cat([zero, torch.cumsum(ec, 0)]),
         )
 
     def __getitem__(self, index: Any) -> GraphSet:

@@ -43,8 +43,13 @@ def _gin_warmup(member: Any, X: Any, y: Any) -> float:
         for s in range(STACK):
             torch.manual_seed(s)
             states.append(member._new_net().state_dict())
-        trainer = StackedGINTrainer(states, n_layers=member.n_layers, pooling=member.pooling,
-                                    virtual_node=member.virtual_node, dropout=float(member.dropout))
+        trainer = StackedGINTrainer(
+            states,
+            n_layers=member.n_layers,
+            pooling=member.pooling,
+            virtual_node=member.virtual_node,
+            dropout=float(member.dropout),
+        )
         b = min(member.batch_size, n)
         idx = torch.stack([torch.randperm(n, generator=torch.Generator().manual_seed(s))[:b] for s in range(STACK)])
         times = []
@@ -83,14 +88,18 @@ def estimate_fit_seconds(members: list[Any], X: Any, y: Any, n_val: int, workers
 
         rounds = math.ceil(math.ceil(m / STACK) / workers)  # stacks one worker trains in turn
         seconds = per * first.epochs * (n + n_val / 3) * min(m, STACK) * rounds  # validation: forward only
-        return seconds, (f"{m} members x at most {first.epochs} epochs x {n:,} rows at "
-                         f"{1 / per:,.0f} member-graphs/s on {workers} worker(s)")
+        return seconds, (
+            f"{m} members x at most {first.epochs} epochs x {n:,} rows at "
+            f"{1 / per:,.0f} member-graphs/s on {workers} worker(s)"
+        )
     if first.family in ("xgb", "lgb"):
         setup, per_round = _booster_warmup(first, X, y)
         rounds_per_worker = math.ceil(m / workers)
         seconds = rounds_per_worker * (setup + per_round * first.n_estimators)
-        return seconds, (f"{m} members x at most {first.n_estimators} rounds at {per_round * 1e3:.1f} ms a round "
-                         f"on {workers} worker(s)")
+        return seconds, (
+            f"{m} members x at most {first.n_estimators} rounds at {per_round * 1e3:.1f} ms a round "
+            f"on {workers} worker(s)"
+        )
     return None
 
 
@@ -104,8 +113,13 @@ class FitProgress:
         self.steps, self.n_members = steps, n_members
         self.seen: dict[int, int] = {}
         self.finished: set[int] = set()
-        self.total = tqdm(total=n_members * steps, desc=f"fitting {family} x{n_members}", unit=f"member-{unit}",
-                          position=0, dynamic_ncols=True)
+        self.total = tqdm(
+            total=n_members * steps,
+            desc=f"fitting {family} x{n_members}",
+            unit=f"member-{unit}",
+            position=0,
+            dynamic_ncols=True,
+        )
         self.member = tqdm(total=steps, desc="  member", unit=unit, position=1, leave=False, dynamic_ncols=True)
         self.current = -1
 

@@ -38,8 +38,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 __all__ = [
-    "ENV_VAR", "ROWS_PER_THREAD", "booster_fit_threads", "current_fit_threads", "current_threads", "fit_threads", "fit_workers",
-    "query_threads", "thread_count",
+    "ENV_VAR",
+    "ROWS_PER_THREAD",
+    "booster_fit_threads",
+    "current_fit_threads",
+    "current_threads",
+    "fit_threads",
+    "fit_workers",
+    "query_threads",
+    "thread_count",
 ]
 
 #: The environment variable that caps the threads of every query.

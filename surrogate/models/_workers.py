@@ -64,16 +64,30 @@ def _load_input(path: Path) -> Any:
     return GraphSet(t["x"], t["edge_index"], t.get("edge_attr"), t["node_ptr"], t["edge_ptr"])
 
 
-def _run_here(family: str, members: list[Any], tasks: Sequence[Sequence[int]], X: Any, y: np.ndarray,
-              val: tuple[Any, np.ndarray] | None, on_step: OnStep | None, on_done: Callable[[int], Any] | None,
-              callback: Any) -> None:
+def _run_here(
+    family: str,
+    members: list[Any],
+    tasks: Sequence[Sequence[int]],
+    X: Any,
+    y: np.ndarray,
+    val: tuple[Any, np.ndarray] | None,
+    on_step: OnStep | None,
+    on_done: Callable[[int], Any] | None,
+    callback: Any,
+) -> None:
     from ._threads import fit_threads
 
     for task in tasks:
         group = [members[i] for i in task]
         with fit_threads(1):
-            type(group[0])._fit_task(group, X, y, val, callback=callback,
-                                     on_step=None if on_step is None else (lambda j, s, info, t=task: on_step(t[j], s, info)))
+            type(group[0])._fit_task(
+                group,
+                X,
+                y,
+                val,
+                callback=callback,
+                on_step=None if on_step is None else (lambda j, s, info, t=task: on_step(t[j], s, info)),
+            )
         for i in task:
             if on_done is not None:
                 on_done(i)
@@ -116,15 +130,22 @@ def fit_tasks(
         buffers: dict[int, bytes] = {}
         package_root = str(Path(__file__).resolve().parents[2])  # so workers import this very package
         path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p)
-        env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1",
-               "PYTHONPATH": path}
+        env = {
+            **os.environ,
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONPATH": path,
+        }
         try:
             while pending or running:
                 while pending and len(running) < workers:
                     t = pending.pop(0)
                     proc = subprocess.Popen(
                         [sys.executable, "-m", "surrogate.models._workers", str(folder), str(t)],
-                        stdout=subprocess.PIPE, stderr=open(folder / f"task-{t}.err", "wb"), env=env,
+                        stdout=subprocess.PIPE,
+                        stderr=open(folder / f"task-{t}.err", "wb"),
+                        env=env,
                     )
                     running[t] = proc
                     buffers[t] = b""
@@ -145,8 +166,10 @@ def fit_tasks(
                     code = proc.wait()
                     if code != 0:
                         err = (folder / f"task-{t}.err").read_text(errors="replace").strip().splitlines()
-                        raise RuntimeError(f"a fit worker failed (exit code {code}): "
-                                           + (" | ".join(err[-3:]) if err else "no message"))
+                        raise RuntimeError(
+                            f"a fit worker failed (exit code {code}): "
+                            + (" | ".join(err[-3:]) if err else "no message")
+                        )
                     for i in tasks[t]:
                         fitted = load_model(folder / f"member-{i}")
                         members[i].__dict__.update(fitted.__dict__)

@@ -73,8 +73,9 @@ def _one_thread() -> Iterator[None]:
 class _GINNet(nn.Module):
     """GIN(E) layers with residuals, optional virtual node, jumping-knowledge readout, MLP head."""
 
-    def __init__(self, node_dim: int, edge_dim: int, hidden: int, n_layers: int, dropout: float,
-                 pooling: str, virtual_node: bool) -> None:
+    def __init__(
+        self, node_dim: int, edge_dim: int, hidden: int, n_layers: int, dropout: float, pooling: str, virtual_node: bool
+    ) -> None:
         super().__init__()
         from torch_geometric.nn import GINConv, GINEConv
 
@@ -84,9 +85,7 @@ class _GINNet(nn.Module):
         self.convs = nn.ModuleList()
         self.norms = nn.ModuleList()
         for _ in range(n_layers):
-            mlp = nn.Sequential(
-                nn.Linear(hidden, hidden), nn.BatchNorm1d(hidden), nn.ReLU(), nn.Linear(hidden, hidden)
-            )
+            mlp = nn.Sequential(nn.Linear(hidden, hidden), nn.BatchNorm1d(hidden), nn.ReLU(), nn.Linear(hidden, hidden))
             if edge_dim:
                 self.convs.append(GINEConv(mlp, train_eps=True, edge_dim=edge_dim))
             else:
@@ -276,14 +275,21 @@ class GINModel(BaseModel):
         try:
             torch.device(self.device)
         except (RuntimeError, TypeError) as err:
-            raise ValueError(f"device must be a torch device string such as 'cpu' or 'cuda', got {self.device!r}") from err
+            raise ValueError(
+                f"device must be a torch device string such as 'cpu' or 'cuda', got {self.device!r}"
+            ) from err
 
     # -- training --------------------------------------------------------------------------------
 
     def _new_net(self) -> _GINNet:
         return _GINNet(
-            self.node_dim_, self.edge_dim_, self.hidden_dim, self.n_layers, float(self.dropout),
-            self.pooling, self.virtual_node,
+            self.node_dim_,
+            self.edge_dim_,
+            self.hidden_dim,
+            self.n_layers,
+            float(self.dropout),
+            self.pooling,
+            self.virtual_node,
         )
 
     def _objective(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -304,8 +310,9 @@ class GINModel(BaseModel):
         """Whether this model trains with the dense formulation (CPU, no edge features)."""
         return type(self)._dense_training and not self.edge_dim_ and torch.device(self.device).type == "cpu"
 
-    def _fit(self, X: GraphSet, y: np.ndarray, val: tuple[GraphSet, np.ndarray] | None,
-             callback: Callback | None) -> None:
+    def _fit(
+        self, X: GraphSet, y: np.ndarray, val: tuple[GraphSet, np.ndarray] | None, callback: Callback | None
+    ) -> None:
         if self._dense_ok():
             _fit_stacked([self], X, y, val, callback, None)
         else:
@@ -322,9 +329,16 @@ class GINModel(BaseModel):
         return [list(range(i, min(i + STACK, len(members)))) for i in range(0, len(members), STACK)]
 
     @classmethod
-    def _fit_task(cls, group: list[BaseModel], X: Any, y: np.ndarray, val: tuple[Any, np.ndarray] | None, *,
-                  callback: Callback | None = None,
-                  on_step: Callable[[int, int, Mapping[str, float]], Any] | None = None) -> None:
+    def _fit_task(
+        cls,
+        group: list[BaseModel],
+        X: Any,
+        y: np.ndarray,
+        val: tuple[Any, np.ndarray] | None,
+        *,
+        callback: Callback | None = None,
+        on_step: Callable[[int, int, Mapping[str, float]], Any] | None = None,
+    ) -> None:
         if len(group) == 1 or not group[0]._dense_ok():
             return super()._fit_task(group, X, y, val, callback=callback, on_step=on_step)
         try:
@@ -334,8 +348,9 @@ class GINModel(BaseModel):
                 m._reset()
             raise
 
-    def _fit_reference(self, X: GraphSet, y: np.ndarray, val: tuple[GraphSet, np.ndarray] | None,
-                       callback: Callback | None) -> None:
+    def _fit_reference(
+        self, X: GraphSet, y: np.ndarray, val: tuple[GraphSet, np.ndarray] | None, callback: Callback | None
+    ) -> None:
         """The torch_geometric training loop (GPU, edge features; bench/fit.py's old path)."""
         device = torch.device(self.device)
         self.y_mean_ = float(np.mean(y))
@@ -465,8 +480,14 @@ class GINModel(BaseModel):
         self.net_ = net
 
 
-def _fit_stacked(members: list[GINModel], X: GraphSet, y: np.ndarray, val: tuple[GraphSet, np.ndarray] | None,
-                 callback: Callback | None, on_step: Callable[[int, int, Mapping[str, float]], Any] | None) -> None:
+def _fit_stacked(
+    members: list[GINModel],
+    X: GraphSet,
+    y: np.ndarray,
+    val: tuple[GraphSet, np.ndarray] | None,
+    callback: Callback | None,
+    on_step: Callable[[int, int, Mapping[str, float]], Any] | None,
+) -> None:
     """Train ``members`` (same parameters, own seeds, inputs already checked) as one dense stack."""
     from ._dense_fit import DenseTrainSet, StackedGINTrainer, train_stacked
 
@@ -478,20 +499,35 @@ def _fit_stacked(members: list[GINModel], X: GraphSet, y: np.ndarray, val: tuple
     train = DenseTrainSet.from_graphs(X)
     dense_val = None
     if val is not None:
-        dense_val = (DenseTrainSet.from_graphs(val[0]),
-                     torch.as_tensor((val[1] - y_mean) / y_std, dtype=torch.float32))
+        dense_val = (DenseTrainSet.from_graphs(val[0]), torch.as_tensor((val[1] - y_mean) / y_std, dtype=torch.float32))
     with torch.random.fork_rng(devices=[]), _one_thread():
         states = []
         for m in members:  # each member's initial weights exactly as the reference loop draws them
             torch.manual_seed(int(m.seed))
             states.append(m._new_net().state_dict())
-        trainer = StackedGINTrainer(states, n_layers=first.n_layers, pooling=first.pooling,
-                                    virtual_node=first.virtual_node, dropout=float(first.dropout))
+        trainer = StackedGINTrainer(
+            states,
+            n_layers=first.n_layers,
+            pooling=first.pooling,
+            virtual_node=first.virtual_node,
+            dropout=float(first.dropout),
+        )
         results = train_stacked(
-            trainer, train, target, dense_val, seeds=[int(m.seed) for m in members], epochs=first.epochs,
-            batch_size=first.batch_size, learning_rate=first.learning_rate, weight_decay=first.weight_decay,
-            loss=first.loss, rank_weight=first.rank_weight, rank_margin=first.rank_margin, patience=first.patience,
-            callback=callback, on_step=on_step,
+            trainer,
+            train,
+            target,
+            dense_val,
+            seeds=[int(m.seed) for m in members],
+            epochs=first.epochs,
+            batch_size=first.batch_size,
+            learning_rate=first.learning_rate,
+            weight_decay=first.weight_decay,
+            loss=first.loss,
+            rank_weight=first.rank_weight,
+            rank_margin=first.rank_margin,
+            patience=first.patience,
+            callback=callback,
+            on_step=on_step,
         )
     for m, r in zip(members, results):
         m.y_mean_, m.y_std_ = y_mean, y_std

@@ -70,8 +70,9 @@ class KNNModel(BaseModel):
         if self.n_jobs is not None:
             check_number("n_jobs", self.n_jobs, low=1, integer=True)
 
-    def _fit(self, X: np.ndarray, y: np.ndarray, val: tuple[np.ndarray, np.ndarray] | None,
-             callback: Callback | None) -> None:
+    def _fit(
+        self, X: np.ndarray, y: np.ndarray, val: tuple[np.ndarray, np.ndarray] | None, callback: Callback | None
+    ) -> None:
         n = X.shape[0]
         keep = n
         if self.subsample < 1:

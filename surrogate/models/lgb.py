@@ -128,8 +128,9 @@ class LightGBMModel(BaseModel):
         params["num_threads"] = booster_fit_threads(self.n_jobs)
         return params
 
-    def _fit(self, X: np.ndarray, y: np.ndarray, val: tuple[np.ndarray, np.ndarray] | None,
-             callback: Callback | None) -> None:
+    def _fit(
+        self, X: np.ndarray, y: np.ndarray, val: tuple[np.ndarray, np.ndarray] | None, callback: Callback | None
+    ) -> None:
         import lightgbm as lgb
 
         train = lgb.Dataset(X, label=y, params={"verbosity": -1}, free_raw_data=True)
@@ -144,10 +145,16 @@ class LightGBMModel(BaseModel):
         if callback is not None:
             callbacks.append(_relay(callback))
         booster = lgb.train(
-            self._booster_params(), train, num_boost_round=self.n_estimators,
-            valid_sets=valid_sets or None, valid_names=valid_names or None, callbacks=callbacks,
+            self._booster_params(),
+            train,
+            num_boost_round=self.n_estimators,
+            valid_sets=valid_sets or None,
+            valid_names=valid_names or None,
+            callbacks=callbacks,
         )
-        n_rounds = booster.best_iteration if val is not None and booster.best_iteration > 0 else booster.current_iteration()
+        n_rounds = (
+            booster.best_iteration if val is not None and booster.best_iteration > 0 else booster.current_iteration()
+        )
         # Re-read from the text we save, so the in-memory model is the saved one exactly.
         self.booster_ = lgb.Booster(model_str=booster.model_to_string(num_iteration=n_rounds))
         self.n_rounds_ = int(n_rounds)
@@ -176,7 +183,9 @@ class LightGBMModel(BaseModel):
         try:
             text = path.read_text(encoding="ascii")
         except UnicodeDecodeError:
-            raise ValueError(f"{path} is not a LightGBM model text (non-ASCII bytes); the saved model is damaged") from None
+            raise ValueError(
+                f"{path} is not a LightGBM model text (non-ASCII bytes); the saved model is damaged"
+            ) from None
         check_model_text(text, str(path))
         self.booster_ = lgb.Booster(model_str=text)
         self.n_rounds_ = int(state["n_rounds"])
@@ -184,9 +193,18 @@ class LightGBMModel(BaseModel):
 
 #: Per-tree arrays of LightGBM's model text and their length for ``n`` leaves.
 _TREE_ARRAYS = {
-    "split_feature": -1, "split_gain": -1, "threshold": -1, "decision_type": -1, "left_child": -1,
-    "right_child": -1, "internal_value": -1, "internal_weight": -1, "internal_count": -1,
-    "leaf_value": 0, "leaf_weight": 0, "leaf_count": 0,
+    "split_feature": -1,
+    "split_gain": -1,
+    "threshold": -1,
+    "decision_type": -1,
+    "left_child": -1,
+    "right_child": -1,
+    "internal_value": -1,
+    "internal_weight": -1,
+    "internal_count": -1,
+    "leaf_value": 0,
+    "leaf_weight": 0,
+    "leaf_count": 0,
 }
 _INTS = ("split_feature", "decision_type", "left_child", "right_child", "leaf_count", "internal_count")
 
@@ -201,6 +219,7 @@ def check_model_text(text: str, where: str) -> None:
     here: the ``tree_sizes`` header, each block's ``Tree=<i>`` line, every array's length and
     numbers, and the ``end of trees`` line. Raises ``ValueError`` naming ``where``.
     """
+
     def bad(why: str) -> ValueError:
         return ValueError(f"{where} is not a valid LightGBM model ({why}); the saved model is damaged")
 
@@ -218,8 +237,11 @@ def check_model_text(text: str, where: str) -> None:
         block = text[pos : pos + size]
         if size <= 0 or not block.startswith(f"Tree={i}\n") or not block.endswith("\n\n\n"):
             raise bad(f"tree {i} is not where tree_sizes puts it")
-        _check_tree(dict(line.split("=", 1) for line in block.splitlines()[1:] if "=" in line), n_features,
-                    lambda why, i=i: bad(f"tree {i}: {why}"))
+        _check_tree(
+            dict(line.split("=", 1) for line in block.splitlines()[1:] if "=" in line),
+            n_features,
+            lambda why, i=i: bad(f"tree {i}: {why}"),
+        )
         pos += size
     if not text.startswith("end of trees\n", pos):
         raise bad("no 'end of trees' after the last tree")
@@ -265,4 +287,3 @@ def _relay(callback: Callback) -> Any:
 
     relay.order = 40  # after early stopping's bookkeeping (order 30)
     return relay
-

@@ -57,8 +57,13 @@ class Forest(NamedTuple):
             depth = max(depth, int(t.max_depth))
             offset += n
         return cls(
-            np.asarray(roots, dtype=np.int64), np.concatenate(lefts), np.concatenate(rights),
-            np.concatenate(feats), np.concatenate(thrs), np.concatenate(vals), depth,
+            np.asarray(roots, dtype=np.int64),
+            np.concatenate(lefts),
+            np.concatenate(rights),
+            np.concatenate(feats),
+            np.concatenate(thrs),
+            np.concatenate(vals),
+            depth,
         )
 
     def predict(self, X: np.ndarray) -> np.ndarray:
@@ -87,9 +92,13 @@ class Forest(NamedTuple):
             if missing:
                 raise ValueError(f"{path} lacks arrays {sorted(missing)}; the saved forest is damaged")
             forest = cls(
-                f["roots"].astype(np.int64), f["left"].astype(np.int64), f["right"].astype(np.int64),
-                f["feature"].astype(np.int64), f["threshold"].astype(np.float64),
-                f["value"].astype(np.float64), int(f["depth"]),
+                f["roots"].astype(np.int64),
+                f["left"].astype(np.int64),
+                f["right"].astype(np.int64),
+                f["feature"].astype(np.int64),
+                f["threshold"].astype(np.float64),
+                f["value"].astype(np.float64),
+                int(f["depth"]),
             )
         n = len(forest.left)
         if not (len(forest.right) == len(forest.feature) == len(forest.threshold) == len(forest.value) == n):
@@ -157,14 +166,19 @@ class RandomForestModel(BaseModel):
         if self.n_jobs is not None:
             check_number("n_jobs", self.n_jobs, low=1, integer=True)
 
-    def _fit(self, X: np.ndarray, y: np.ndarray, val: tuple[np.ndarray, np.ndarray] | None,
-             callback: Callback | None) -> None:
+    def _fit(
+        self, X: np.ndarray, y: np.ndarray, val: tuple[np.ndarray, np.ndarray] | None, callback: Callback | None
+    ) -> None:
         from sklearn.ensemble import RandomForestRegressor
 
         rf = RandomForestRegressor(
-            n_estimators=self.n_estimators, max_depth=self.max_depth,
-            min_samples_leaf=self.min_samples_leaf, max_features=float(self.max_features),
-            bootstrap=self.bootstrap, n_jobs=self.n_jobs, random_state=int(self.seed),
+            n_estimators=self.n_estimators,
+            max_depth=self.max_depth,
+            min_samples_leaf=self.min_samples_leaf,
+            max_features=float(self.max_features),
+            bootstrap=self.bootstrap,
+            n_jobs=self.n_jobs,
+            random_state=int(self.seed),
         )
         rf.fit(X, y)
         self.forest_ = Forest.from_sklearn(rf.estimators_)

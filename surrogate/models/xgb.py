@@ -125,8 +125,9 @@ class XGBoostModel(BaseModel):
         params["nthread"] = booster_fit_threads(self.n_jobs)
         return params
 
-    def _fit(self, X: np.ndarray, y: np.ndarray, val: tuple[np.ndarray, np.ndarray] | None,
-             callback: Callback | None) -> None:
+    def _fit(
+        self, X: np.ndarray, y: np.ndarray, val: tuple[np.ndarray, np.ndarray] | None, callback: Callback | None
+    ) -> None:
         import xgboost as xgb
 
         dtrain = xgb.QuantileDMatrix(X, label=y)
@@ -143,8 +144,12 @@ class XGBoostModel(BaseModel):
         if callback is not None:
             callbacks.append(_Relay(callback))
         booster = xgb.train(
-            self._booster_params(), dtrain, num_boost_round=self.n_estimators, evals=evals,
-            callbacks=callbacks, verbose_eval=False,
+            self._booster_params(),
+            dtrain,
+            num_boost_round=self.n_estimators,
+            evals=evals,
+            callbacks=callbacks,
+            verbose_eval=False,
         )
         n_rounds = booster.num_boosted_rounds()
         if val is not None and "best_iteration" in booster.attributes():
@@ -210,4 +215,3 @@ class _Relay:
                 return bool(callback(epoch, info))
 
         return Relay()
-

@@ -44,9 +44,7 @@ class Optimizer(ABC):
         self.seed = seed
         self.name = self.short_name if name is None else str(name)
 
-    def run(
-        self, bench: BenchmarkLike, budget: Budget, *, noise_seed: int = 0, repeat: int = 0
-    ) -> Trajectory:
+    def run(self, bench: BenchmarkLike, budget: Budget, *, noise_seed: int = 0, repeat: int = 0) -> Trajectory:
         """Search ``bench`` until ``budget`` is spent.
 
         Parameters

@@ -40,9 +40,7 @@ class Budget:
 
     def __post_init__(self) -> None:
         if self.seconds is None and self.queries is None:
-            raise ValueError(
-                "a budget needs a limit: give seconds= (simulated training time) and/or queries="
-            )
+            raise ValueError("a budget needs a limit: give seconds= (simulated training time) and/or queries=")
         if self.seconds is not None:
             s = self.seconds
             if isinstance(s, bool) or not isinstance(s, Real) or not math.isfinite(s) or s <= 0:

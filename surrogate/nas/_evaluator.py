@@ -134,8 +134,9 @@ class Evaluator:
             acc = _values(acc, len(archs), "predict_sample_and_mean")
             mean = _values(mean, len(archs), "predict_sample_and_mean")
         else:
-            acc = _values(self.bench.predict(archs, with_noise=True, seed=self.noise_seed), len(archs),
-                          "predict(with_noise=True)")
+            acc = _values(
+                self.bench.predict(archs, with_noise=True, seed=self.noise_seed), len(archs), "predict(with_noise=True)"
+            )
             mean = _values(self.bench.predict(archs, with_noise=False), len(archs), "predict")
         self._archs += archs
         self._time.append(time)
@@ -146,6 +147,7 @@ class Evaluator:
 
     def trajectory(self, optimizer: str, repeat: int = 0) -> Trajectory:
         """Everything evaluated so far as a :class:`Trajectory` (reference not yet set)."""
+
         def cat(parts: list[np.ndarray]) -> np.ndarray:
             return np.concatenate(parts) if parts else np.zeros(0)
 

@@ -55,17 +55,13 @@ class RegularizedEvolution(Optimizer):
         self.population_size = _positive_int("population_size", population_size)
         self.sample_size = _positive_int("sample_size", sample_size)
         if self.sample_size > self.population_size:
-            raise ValueError(
-                f"sample_size ({sample_size}) must not exceed population_size ({population_size})"
-            )
+            raise ValueError(f"sample_size ({sample_size}) must not exceed population_size ({population_size})")
 
     def _search(self, evaluator: Evaluator, rng: np.random.Generator) -> None:
         space = evaluator.space
         first = space.sample(self.population_size, rng=rng)
         acc = evaluator.evaluate(first)
-        population: deque[tuple[Any, float]] = deque(
-            zip(first, acc.tolist()), maxlen=self.population_size
-        )
+        population: deque[tuple[Any, float]] = deque(zip(first, acc.tolist()), maxlen=self.population_size)
         while not evaluator.exhausted:
             size = min(self.sample_size, len(population))
             contenders = rng.choice(len(population), size=size, replace=False)

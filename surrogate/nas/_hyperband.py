@@ -34,8 +34,10 @@ class EpochEvaluator:
             raise ValueError(f"budget must be a surrogate.nas.Budget, got {budget!r}")
         epochs = getattr(bench, "epochs", None)
         if not epochs:
-            raise ValueError("multi-fidelity optimizers need a benchmark with learning curves (bench.epochs); "
-                             "this one answers the final epoch only")
+            raise ValueError(
+                "multi-fidelity optimizers need a benchmark with learning curves (bench.epochs); "
+                "this one answers the final epoch only"
+            )
         if budget.seconds is not None and not getattr(bench, "has_runtime", True):
             raise ValueError("this benchmark has no runtime model, so a budget in seconds cannot be kept")
         self.bench, self.budget, self.noise_seed = bench, budget, int(noise_seed)
@@ -70,8 +72,11 @@ class EpochEvaluator:
             archs, time = archs[:fits], time[:fits]
             if not archs:
                 return np.zeros(0)
-        acc = _values(self.bench.predict(archs, epoch=epoch, with_noise=True, seed=self.noise_seed), len(archs),
-                      "predict(epoch=...)")
+        acc = _values(
+            self.bench.predict(archs, epoch=epoch, with_noise=True, seed=self.noise_seed),
+            len(archs),
+            "predict(epoch=...)",
+        )
         if epoch == self.epochs:
             mean = _values(self.bench.predict(archs), len(archs), "predict")
             self._archs += list(archs)
@@ -83,9 +88,16 @@ class EpochEvaluator:
         return acc
 
     def trajectory(self, optimizer: str, repeat: int = 0) -> Trajectory:
-        return Trajectory(optimizer=optimizer, repeat=repeat, noise_seed=self.noise_seed, budget=self.budget,
-                          archs=tuple(self._archs), time=np.asarray(self._time, dtype=float),
-                          accuracy=np.asarray(self._acc, dtype=float), mean=np.asarray(self._mean, dtype=float))
+        return Trajectory(
+            optimizer=optimizer,
+            repeat=repeat,
+            noise_seed=self.noise_seed,
+            budget=self.budget,
+            archs=tuple(self._archs),
+            time=np.asarray(self._time, dtype=float),
+            accuracy=np.asarray(self._acc, dtype=float),
+            mean=np.asarray(self._mean, dtype=float),
+        )
 
 
 def _check_eta(eta: Any) -> int:
@@ -135,7 +147,7 @@ class Hyperband(Optimizer):
             raise ValueError(f"min_epoch {self.min_epoch} is more than the benchmark's {epochs} epochs")
         s_max = int(math.floor(math.log(epochs / self.min_epoch, self.eta) + 1e-9))
         out = []
-        for s in ([s_max] if self._one_bracket else range(s_max, -1, -1)):
+        for s in [s_max] if self._one_bracket else range(s_max, -1, -1):
             n = int(math.ceil((s_max + 1) / (s + 1) * self.eta**s))
             rungs = []
             for i in range(s + 1):

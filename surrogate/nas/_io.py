@@ -15,15 +15,22 @@ from ._trajectory import Trajectory
 
 #: Columns of the CSV, in order (see :meth:`Trajectory.to_records`).
 CSV_COLUMNS = (
-    "optimizer", "repeat", "noise_seed", "query", "time", "accuracy", "mean",
-    "incumbent", "incumbent_mean", "regret", "arch",
+    "optimizer",
+    "repeat",
+    "noise_seed",
+    "query",
+    "time",
+    "accuracy",
+    "mean",
+    "incumbent",
+    "incumbent_mean",
+    "regret",
+    "arch",
 )
 _FORMAT = "surrogate-nas-trajectories-1"
 
 
-def write_json(
-    trajectories: Sequence[Trajectory], path: str | Path, meta: dict[str, Any] | None = None
-) -> Path:
+def write_json(trajectories: Sequence[Trajectory], path: str | Path, meta: dict[str, Any] | None = None) -> Path:
     """Write ``{"format", "meta", "trajectories": [Trajectory.to_dict(), ...]}`` (strict JSON)."""
     doc = {"format": _FORMAT, "meta": meta or {}, "trajectories": [t.to_dict() for t in trajectories]}
     return atomic_write_text(path, json.dumps(doc, allow_nan=False) + "\n")

@@ -113,16 +113,15 @@ def plot_trajectories(
             ax_reg.plot(grid, mean, color=color, label=label, drawstyle="steps-post")
             ax_reg.fill_between(grid, mean - se, mean + se, color=color, alpha=0.2, step="post", linewidth=0)
     xlabel = "simulated training time (s)" if x == "time" else "queries (architectures evaluated)"
-    ax_acc.set(xlabel=xlabel, ylabel="best-so-far validation accuracy (%, observed)",
-               title="incumbent accuracy (mean ± s.e.)")
-    ax_reg.set(xlabel=xlabel, ylabel="regret of the incumbent (% points, noiseless)",
-               title="regret (mean ± s.e.)")
+    ax_acc.set(
+        xlabel=xlabel, ylabel="best-so-far validation accuracy (%, observed)", title="incumbent accuracy (mean ± s.e.)"
+    )
+    ax_reg.set(xlabel=xlabel, ylabel="regret of the incumbent (% points, noiseless)", title="regret (mean ± s.e.)")
     if regret_positive:
         ax_reg.set_yscale("log", nonpositive="mask")
         ax_reg.set_ylim(bottom=min(regret_positive) / 2)
     else:
-        ax_reg.text(0.5, 0.5, "no positive regret to show", ha="center", va="center",
-                    transform=ax_reg.transAxes)
+        ax_reg.text(0.5, 0.5, "no positive regret to show", ha="center", va="center", transform=ax_reg.transAxes)
     for ax in (ax_acc, ax_reg):
         ax.grid(True, alpha=0.3)
     ax_acc.legend(loc="lower right", fontsize="small")

@@ -26,14 +26,17 @@ def _space(space: Space | str | None) -> Space:
     return get_space(space or "darts") if not isinstance(space, Space) else space
 
 
-def write_proposals(path: str | Path, archs: Sequence[Any], predicted: Sequence[float], optimizer: str,
-                    space: Space | str | None = None) -> Path:
+def write_proposals(
+    path: str | Path, archs: Sequence[Any], predicted: Sequence[float], optimizer: str, space: Space | str | None = None
+) -> Path:
     """Write proposals (atomically: a reader never sees half a file); returns the path."""
     if len(archs) != len(predicted):
         raise ValueError(f"{len(archs)} architectures but {len(predicted)} predictions")
     sp = _space(space)
-    lines = [json.dumps({"arch": sp.to_string(a), "predicted": round(float(m), 4), "optimizer": str(optimizer)})
-             for a, m in zip(archs, predicted)]
+    lines = [
+        json.dumps({"arch": sp.to_string(a), "predicted": round(float(m), 4), "optimizer": str(optimizer)})
+        for a, m in zip(archs, predicted)
+    ]
     return atomic_write_text(path, "".join(line + "\n" for line in lines))
 
 
@@ -48,9 +51,13 @@ def read_proposals(path: str | Path, space: Space | str | None = None) -> list:
         else:
             items = json.loads(text)
     except json.JSONDecodeError as err:
-        raise ValueError(f"{path}: not valid JSON{' lines' if path.suffix.lower() != '.json' else ''} ({err})") from None
+        raise ValueError(
+            f"{path}: not valid JSON{' lines' if path.suffix.lower() != '.json' else ''} ({err})"
+        ) from None
     if not isinstance(items, list):
         raise ValueError(f"{path}: expected a JSON list of architectures or JSON lines, got {type(items).__name__}")
-    items = [it.get("arch", it.get("genotype")) if isinstance(it, dict) and ("arch" in it or "genotype" in it) else it
-             for it in items]
+    items = [
+        it.get("arch", it.get("genotype")) if isinstance(it, dict) and ("arch" in it or "genotype" in it) else it
+        for it in items
+    ]
     return _space(space).parse(list(items))

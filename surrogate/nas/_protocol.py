@@ -21,9 +21,7 @@ class BenchmarkLike(Protocol):
     Both methods take a list of architectures and return one value per architecture.
     """
 
-    def predict(
-        self, archs: Sequence[Genotype], with_noise: bool = False, seed: int | None = None
-    ) -> np.ndarray:
+    def predict(self, archs: Sequence[Genotype], with_noise: bool = False, seed: int | None = None) -> np.ndarray:
         """Validation accuracy in percent, shape ``(len(archs),)``.
 
         ``with_noise=True`` draws what one training run would give; with ``seed=k`` the draw

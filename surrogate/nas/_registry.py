@@ -12,9 +12,7 @@ from ._random_search import RandomSearch
 from ._tpe import TPE
 
 #: Short name -> optimizer class (read-only).
-OPTIMIZERS = MappingProxyType(
-    {cls.short_name: cls for cls in (RandomSearch, RegularizedEvolution, LocalSearch, TPE)}
-)
+OPTIMIZERS = MappingProxyType({cls.short_name: cls for cls in (RandomSearch, RegularizedEvolution, LocalSearch, TPE)})
 #: The multi-fidelity optimizers (they need a benchmark with learning curves, ``bench.epochs``).
 MULTI_FIDELITY = MappingProxyType({cls.short_name: cls for cls in (SuccessiveHalving, Hyperband)})
 

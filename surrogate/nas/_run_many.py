@@ -28,8 +28,7 @@ def resolve_optimizers(optimizers: Sequence[str | Optimizer]) -> list[Optimizer]
     names = [o.name for o in out]
     if len(set(names)) < len(names):
         raise ValueError(
-            f"optimizer names must be distinct, got {names}; pass name=... to tell apart two "
-            "settings of one optimizer"
+            f"optimizer names must be distinct, got {names}; pass name=... to tell apart two settings of one optimizer"
         )
     return out
 

@@ -171,14 +171,14 @@ def search(
     files: dict[str, Path] = {}
     if out is not None:
         out = Path(out)
-        meta = _json_ready(
-            {"budget": budget.to_dict(), "repeats": repeats, "seed": seed, "reference": ref}
-        )
+        meta = _json_ready({"budget": budget.to_dict(), "repeats": repeats, "seed": seed, "reference": ref})
         files["json"] = write_json(trajs, out / "trajectories.json", meta=meta)
         files["csv"] = write_csv(trajs, out / "trajectories.csv")
         if any(len(t) for t in trajs):
             files["plot"] = plot_trajectories(
-                trajs, out / "trajectories.png", x=x,
+                trajs,
+                out / "trajectories.png",
+                x=x,
                 title=f"NAS on the benchmark: {repeats} repeats, budget {budget.describe()} per run",
             )
     return SearchResult(trajs, summary, budget, seed, ref, files)

@@ -16,11 +16,5 @@ def to_array(genotypes: Sequence[Genotype]) -> np.ndarray:
     One flat list comprehension per batch; everything downstream is numpy.
     """
     n = len(genotypes)
-    flat = [
-        v
-        for g in genotypes
-        for cell in (g[0], g[2])
-        for op, inp in cell
-        for v in (OP_INDEX[op], inp)
-    ]
+    flat = [v for g in genotypes for cell in (g[0], g[2]) for op, inp in cell for v in (OP_INDEX[op], inp)]
     return np.asarray(flat, dtype=np.int8).reshape(n, 2, N_PAIRS, 2)

@@ -103,7 +103,5 @@ def canonical_string(genotype: Genotype) -> str:
 def arch_hash(genotype: Genotype) -> str:
     """A 32-hex-digit hash of the canonical form; isomorphic architectures hash equal."""
     g = canonical(genotype)
-    key = ";".join(
-        ",".join(f"{op}:{inp}" for op, inp in cell) for cell in (g.normal, g.reduce)
-    )
+    key = ";".join(",".join(f"{op}:{inp}" for op, inp in cell) for cell in (g.normal, g.reduce))
     return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()

@@ -49,9 +49,7 @@ def _literal(node: ast.expr, what: str) -> object:
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError) as err:
-        raise InvalidArchitectureError(
-            f"{what}: not a literal ({type(err).__name__}: {err})"
-        ) from None
+        raise InvalidArchitectureError(f"{what}: not a literal ({type(err).__name__}: {err})") from None
 
 
 def from_string(text: str) -> Genotype:
@@ -96,9 +94,7 @@ def from_string(text: str) -> Genotype:
         values[name] = _literal(arg, name)
     for kw in call.keywords:
         if kw.arg not in _FIELDS:
-            raise InvalidArchitectureError(
-                f"Genotype has no field {kw.arg!r}; fields are {list(_FIELDS)}"
-            )
+            raise InvalidArchitectureError(f"Genotype has no field {kw.arg!r}; fields are {list(_FIELDS)}")
         if kw.arg in values:
             raise InvalidArchitectureError(f"Genotype field {kw.arg!r} given twice")
         values[kw.arg] = _literal(kw.value, kw.arg)
@@ -119,9 +115,7 @@ def to_config(genotype: Genotype) -> dict[str, str]:
             for op, inp in pairs:
                 config[f"{CONFIG_PREFIX}edge_{cell_name}_{EDGE_START[node] + inp}"] = op
             if node > 2:
-                config[f"{CONFIG_PREFIX}inputs_node_{cell_name}_{node}"] = (
-                    f"{pairs[0][1]}_{pairs[1][1]}"
-                )
+                config[f"{CONFIG_PREFIX}inputs_node_{cell_name}_{node}"] = f"{pairs[0][1]}_{pairs[1][1]}"
     return config
 
 
@@ -139,8 +133,7 @@ def _config_cell(config: dict, cell_name: str) -> list[tuple[str, int]]:
             parts = value.split("_") if isinstance(value, str) else []
             if len(parts) != 2 or not all(len(p) == 1 and p in "0123456789" for p in parts):
                 raise InvalidArchitectureError(
-                    f"{cell_name} cell, node {node}: {key} must look like '0_2' (two inputs), "
-                    f"got {value!r}"
+                    f"{cell_name} cell, node {node}: {key} must look like '0_2' (two inputs), got {value!r}"
                 )
             inputs = (int(parts[0]), int(parts[1]))
             if inputs[0] == inputs[1]:
@@ -162,8 +155,7 @@ def _config_cell(config: dict, cell_name: str) -> list[tuple[str, int]]:
             op = config[key]
             if not isinstance(op, str) or op not in OP_INDEX:
                 raise InvalidArchitectureError(
-                    f"{cell_name} cell, node {node}: unknown operation {op!r} at {key}; expected "
-                    f"one of {list(OPS)}"
+                    f"{cell_name} cell, node {node}: unknown operation {op!r} at {key}; expected one of {list(OPS)}"
                 )
             pairs.append((op, inp))
             used_edges.add(edge)

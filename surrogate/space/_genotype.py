@@ -26,9 +26,7 @@ class _Fields(NamedTuple):
 
 
 #: For pair i (node 2 + i // 2), every valid (op, input).
-_VALID_PAIRS = tuple(
-    frozenset((op, inp) for op in OPS for inp in range(2 + i // 2)) for i in range(N_PAIRS)
-)
+_VALID_PAIRS = tuple(frozenset((op, inp) for op in OPS for inp in range(2 + i // 2)) for i in range(N_PAIRS))
 
 
 def _check_cell(name: str, cell: object) -> Cell:
@@ -45,8 +43,10 @@ def _check_cell(name: str, cell: object) -> Cell:
         if (
             len(out) == N_PAIRS
             and all(len(p) == 2 and type(p[1]) is int and p in v for p, v in zip(out, _VALID_PAIRS))
-            and out[0][1] != out[1][1] and out[2][1] != out[3][1]
-            and out[4][1] != out[5][1] and out[6][1] != out[7][1]
+            and out[0][1] != out[1][1]
+            and out[2][1] != out[3][1]
+            and out[4][1] != out[5][1]
+            and out[6][1] != out[7][1]
         ):
             return out
     return _check_cell_slow(name, cell)
@@ -54,42 +54,33 @@ def _check_cell(name: str, cell: object) -> Cell:
 
 def _check_cell_slow(name: str, cell: object) -> Cell:
     if isinstance(cell, (str, bytes)) or not hasattr(cell, "__len__") or not hasattr(cell, "__iter__"):
-        raise InvalidArchitectureError(
-            f"{name} cell: expected a sequence of {N_PAIRS} (op, input) pairs, got {cell!r}"
-        )
+        raise InvalidArchitectureError(f"{name} cell: expected a sequence of {N_PAIRS} (op, input) pairs, got {cell!r}")
     pairs = list(cell)  # type: ignore[call-overload]
     if len(pairs) != N_PAIRS:
         raise InvalidArchitectureError(
-            f"{name} cell: expected {N_PAIRS} (op, input) pairs (2 per intermediate node), "
-            f"got {len(pairs)}: {cell!r}"
+            f"{name} cell: expected {N_PAIRS} (op, input) pairs (2 per intermediate node), got {len(pairs)}: {cell!r}"
         )
     out = []
     for i, pair in enumerate(pairs):
         node = 2 + i // 2
         if isinstance(pair, (str, bytes)) or not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            raise InvalidArchitectureError(
-                f"{name} cell, node {node}: expected an (op, input) pair, got {pair!r}"
-            )
+            raise InvalidArchitectureError(f"{name} cell, node {node}: expected an (op, input) pair, got {pair!r}")
         op, inp = pair
         if not isinstance(op, str) or op not in OP_INDEX:
             raise InvalidArchitectureError(
                 f"{name} cell, node {node}: unknown operation {op!r}; expected one of {list(OPS)}"
             )
         if isinstance(inp, bool) or not isinstance(inp, int):
-            raise InvalidArchitectureError(
-                f"{name} cell, node {node}: input must be an int, got {inp!r}"
-            )
+            raise InvalidArchitectureError(f"{name} cell, node {node}: input must be an int, got {inp!r}")
         if not 0 <= inp < node:
             raise InvalidArchitectureError(
-                f"{name} cell, node {node}: input {inp} out of range; node {node} may take "
-                f"inputs 0..{node - 1}"
+                f"{name} cell, node {node}: input {inp} out of range; node {node} may take inputs 0..{node - 1}"
             )
         out.append((op, int(inp)))
     for k in range(N_PAIRS // 2):
         if out[2 * k][1] == out[2 * k + 1][1]:
             raise InvalidArchitectureError(
-                f"{name} cell, node {k + 2}: both inputs are node {out[2 * k][1]}; the two inputs "
-                "of a node must differ"
+                f"{name} cell, node {k + 2}: both inputs are node {out[2 * k][1]}; the two inputs of a node must differ"
             )
     return tuple(out)
 
@@ -101,8 +92,7 @@ def _check_concat(name: str, concat: object) -> tuple[int, ...]:
         values = None
     if values != CONCAT:
         raise InvalidArchitectureError(
-            f"{name}_concat: this space concatenates every intermediate node, expected "
-            f"{list(CONCAT)}, got {concat!r}"
+            f"{name}_concat: this space concatenates every intermediate node, expected {list(CONCAT)}, got {concat!r}"
         )
     return CONCAT
 

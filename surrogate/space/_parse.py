@@ -12,9 +12,7 @@ from ._genotype import Genotype
 
 def _is_pair_of_ints(x: object) -> bool:
     return (
-        isinstance(x, (tuple, list))
-        and len(x) == 2
-        and all(isinstance(v, int) and not isinstance(v, bool) for v in x)
+        isinstance(x, (tuple, list)) and len(x) == 2 and all(isinstance(v, int) and not isinstance(v, bool) for v in x)
     )
 
 

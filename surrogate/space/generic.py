@@ -83,9 +83,7 @@ def _check_nodes(nodes: object) -> tuple[str, ...]:
             raise InvalidArchitectureError(f"nodes: a count must be in 1..{MAX_NODES}, got {nodes}")
         return ("",) * int(nodes)  # type: ignore[arg-type]
     if isinstance(nodes, (str, bytes, Mapping)) or not isinstance(nodes, (Sequence, np.ndarray)):
-        raise InvalidArchitectureError(
-            f"nodes: expected a list of node labels (or a node count), got {nodes!r:.80}"
-        )
+        raise InvalidArchitectureError(f"nodes: expected a list of node labels (or a node count), got {nodes!r:.80}")
     if not 1 <= len(nodes) <= MAX_NODES:
         raise InvalidArchitectureError(f"nodes: expected 1..{MAX_NODES} nodes, got {len(nodes)}")
     return tuple(_check_label(v, f"node {i}") for i, v in enumerate(nodes))
@@ -299,8 +297,10 @@ def wl_labels(cell: GenericCell) -> list[str]:
         colours = [
             _h(
                 colours[v]
-                + "<" + "".join(sorted(eh + colours[u] for eh, u in preds[v]))
-                + ">" + "".join(sorted(eh + colours[u] for eh, u in succs[v]))
+                + "<"
+                + "".join(sorted(eh + colours[u] for eh, u in preds[v]))
+                + ">"
+                + "".join(sorted(eh + colours[u] for eh, u in succs[v]))
             )
             for v in range(n)
         ]

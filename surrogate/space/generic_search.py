@@ -69,13 +69,21 @@ class Shape:
         return cls(len(cell.nodes), tuple(cell.edges), fixed, cell.edge_labels is not None)
 
     def to_dict(self) -> dict:
-        return {"n_nodes": self.n_nodes, "edges": [list(e) for e in self.edges],
-                "fixed": [[v, lab] for v, lab in self.fixed], "labelled_edges": self.labelled_edges}
+        return {
+            "n_nodes": self.n_nodes,
+            "edges": [list(e) for e in self.edges],
+            "fixed": [[v, lab] for v, lab in self.fixed],
+            "labelled_edges": self.labelled_edges,
+        }
 
     @classmethod
     def from_dict(cls, d: Mapping) -> Shape:
-        return cls(int(d["n_nodes"]), tuple((int(s), int(t)) for s, t in d["edges"]),
-                   tuple((int(v), str(lab)) for v, lab in d["fixed"]), bool(d["labelled_edges"]))
+        return cls(
+            int(d["n_nodes"]),
+            tuple((int(s), int(t)) for s, t in d["edges"]),
+            tuple((int(v), str(lab)) for v, lab in d["fixed"]),
+            bool(d["labelled_edges"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -88,8 +96,12 @@ class GenericSearch:
 
     def to_dict(self) -> dict:
         """A JSON-able dict (:meth:`from_dict` reads it back)."""
-        return {"format": _FORMAT, "shapes": [s.to_dict() for s in self.shapes],
-                "node_labels": list(self.node_labels), "edge_labels": list(self.edge_labels)}
+        return {
+            "format": _FORMAT,
+            "shapes": [s.to_dict() for s in self.shapes],
+            "node_labels": list(self.node_labels),
+            "edge_labels": list(self.edge_labels),
+        }
 
     @classmethod
     def from_dict(cls, d: Mapping) -> GenericSearch:
@@ -97,8 +109,11 @@ class GenericSearch:
         if not isinstance(d, Mapping) or d.get("format") != _FORMAT:
             raise ValueError(f"not a generic search space of format {_FORMAT}: {str(d)[:120]}")
         try:
-            return cls(tuple(Shape.from_dict(s) for s in d["shapes"]),
-                       tuple(str(v) for v in d["node_labels"]), tuple(str(v) for v in d["edge_labels"]))
+            return cls(
+                tuple(Shape.from_dict(s) for s in d["shapes"]),
+                tuple(str(v) for v in d["node_labels"]),
+                tuple(str(v) for v in d["edge_labels"]),
+            )
         except (KeyError, TypeError, ValueError) as err:
             raise ValueError(f"generic search space is missing or mangles {err}") from None
 
@@ -106,8 +121,11 @@ class GenericSearch:
         """The cell of ``shape`` with these labels on its free nodes (in order) and edges."""
         nodes = dict(shape.fixed)
         nodes.update(zip(shape.free_nodes, node_labels))
-        return GenericCell(tuple(nodes[v] for v in range(shape.n_nodes)), shape.edges,
-                           tuple(edge_labels) if shape.labelled_edges else None)
+        return GenericCell(
+            tuple(nodes[v] for v in range(shape.n_nodes)),
+            shape.edges,
+            tuple(edge_labels) if shape.labelled_edges else None,
+        )
 
     # -- the categorical form (TPE) -------------------------------------------------------------
 
@@ -184,13 +202,13 @@ def _moves(cell: GenericCell, search: GenericSearch) -> list[GenericCell]:
     for v in _free_nodes(len(cell.nodes), cell.edges):
         for lab in search.node_labels:
             if lab != cell.nodes[v]:
-                nodes = cell.nodes[:v] + (lab,) + cell.nodes[v + 1:]
+                nodes = cell.nodes[:v] + (lab,) + cell.nodes[v + 1 :]
                 out.append(GenericCell(nodes, cell.edges, cell.edge_labels))
     if cell.edge_labels is not None:
         for j, old in enumerate(cell.edge_labels):
             for lab in search.edge_labels:
                 if lab != old:
-                    labels = cell.edge_labels[:j] + (lab,) + cell.edge_labels[j + 1:]
+                    labels = cell.edge_labels[:j] + (lab,) + cell.edge_labels[j + 1 :]
                     out.append(GenericCell(cell.nodes, cell.edges, labels))
     return out
 

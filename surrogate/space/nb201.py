@@ -100,9 +100,7 @@ def _edge_name(e: int) -> str:
 
 def _check_ops(ops: object) -> tuple[str, ...]:
     if isinstance(ops, (str, bytes)) or not isinstance(ops, (tuple, list)):
-        raise InvalidArchitectureError(
-            f"NB201 cell: expected 6 op names (or indices), one per edge, got {ops!r:.120}"
-        )
+        raise InvalidArchitectureError(f"NB201 cell: expected 6 op names (or indices), one per edge, got {ops!r:.120}")
     if len(ops) != N_EDGES:
         raise InvalidArchitectureError(
             f"NB201 cell: expected {N_EDGES} ops, one per edge (1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2), "
@@ -166,9 +164,7 @@ class Cell201:
         try:
             return self.ops[EDGES.index((target, source))]
         except ValueError:
-            raise ValueError(
-                f"no edge {target}<-{source}; edges are {[f'{t}<-{s}' for t, s in EDGES]}"
-            ) from None
+            raise ValueError(f"no edge {target}<-{source}; edges are {[f'{t}<-{s}' for t, s in EDGES]}") from None
 
     def to_string(self) -> str:
         """The NB201 string, ``|op~0|+|op~0|op~1|+|op~0|op~1|op~2|``."""
@@ -186,9 +182,7 @@ class Cell201:
     def from_naslib(cls, indices: Sequence[int]) -> Cell201:
         """A cell from NASLib's 6 op indices (edges by source; ops skip, none, conv3, conv1, pool)."""
         if isinstance(indices, (str, bytes)) or not isinstance(indices, Sequence) or len(indices) != N_EDGES:
-            raise InvalidArchitectureError(
-                f"NASLib NB201 form: expected 6 op indices, got {indices!r:.120}"
-            )
+            raise InvalidArchitectureError(f"NASLib NB201 form: expected 6 op indices, got {indices!r:.120}")
         ops = []
         for e, pos in enumerate(_NASLIB_POS):
             i = indices[pos]
@@ -239,9 +233,7 @@ def _from_string(text: object) -> Cell201:
         for token in tokens:
             op, sep, src = token.strip().partition("~")
             if not sep or not (src.isascii() and src.isdigit()) or len(src) > 2:
-                raise InvalidArchitectureError(
-                    f"NB201 string, node {target}: expected 'op~source', got {token[:40]!r}"
-                )
+                raise InvalidArchitectureError(f"NB201 string, node {target}: expected 'op~source', got {token[:40]!r}")
             source = int(src)
             if source >= target:
                 raise InvalidArchitectureError(
@@ -249,9 +241,7 @@ def _from_string(text: object) -> Cell201:
                     f"reads nodes 0..{target - 1}"
                 )
             if (target, source) in ops:
-                raise InvalidArchitectureError(
-                    f"NB201 string, node {target}: edge {target}<-{source} given twice"
-                )
+                raise InvalidArchitectureError(f"NB201 string, node {target}: edge {target}<-{source} given twice")
             if op not in OP_INDEX:
                 raise InvalidArchitectureError(
                     f"NB201 string, node {target}, edge {target}<-{source}: unknown operation "

@@ -25,8 +25,9 @@ class DartsBatch(Sequence):
     """Genotypes with their integer array (the cost tables) and canonical array (the encoders and
     the noise keys) computed once, when first asked for; a slice keeps what was computed."""
 
-    def __init__(self, genotypes: Sequence[Genotype], raw: np.ndarray | None = None,
-                 canonical: np.ndarray | None = None) -> None:
+    def __init__(
+        self, genotypes: Sequence[Genotype], raw: np.ndarray | None = None, canonical: np.ndarray | None = None
+    ) -> None:
         self.genotypes = list(genotypes)
         self._raw, self._canonical = raw, canonical
 

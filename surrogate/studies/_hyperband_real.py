@@ -61,8 +61,9 @@ def _run(values: Any, cost: Any, brackets: list, draws: list[np.ndarray], epochs
     return {"last": last, "pick": pick, "anytime": anytime}
 
 
-def hyperband_real_vs_surrogate(dataset: Any, bench: Any, *, eta: int = 3, seed: int = 0,
-                                real_seed: int | None = None, repeats: int = 3) -> HyperbandComparison:
+def hyperband_real_vs_surrogate(
+    dataset: Any, bench: Any, *, eta: int = 3, seed: int = 0, real_seed: int | None = None, repeats: int = 3
+) -> HyperbandComparison:
     """Compare Hyperband on ``dataset``'s real curves with Hyperband on ``bench``'s, same brackets.
 
     ``dataset``: evaluations with a ``val_curve`` column, of architectures ``bench`` was *not* fit on.
@@ -81,8 +82,11 @@ def hyperband_real_vs_surrogate(dataset: Any, bench: Any, *, eta: int = 3, seed:
         raise ValueError("the benchmark has no learning curves (bench.epochs is None)")
     curves = dataset.table.column("val_curve").to_pylist()
     seeds = dataset.column("seed")
-    keep = [i for i, c in enumerate(curves) if c is not None and len(c) == epochs
-            and (real_seed is None or seeds[i] == real_seed)]
+    keep = [
+        i
+        for i, c in enumerate(curves)
+        if c is not None and len(c) == epochs and (real_seed is None or seeds[i] == real_seed)
+    ]
     if not keep:
         raise ValueError(f"no curve of {epochs} epochs in the dataset (the benchmark's fidelity)")
     hashes = dataset.column("arch_hash")[keep]
@@ -100,12 +104,12 @@ def hyperband_real_vs_surrogate(dataset: Any, bench: Any, *, eta: int = 3, seed:
     if sur_curves.ndim == 1:
         sur_curves = sur_curves[None, :]
     sur_cum = np.concatenate([np.zeros((len(pool), 1)), np.asarray(bench.elapsed_time(pool), dtype=float)], axis=1)
-    real_cum = np.concatenate([np.zeros((len(pool), 1)), np.cumsum(np.repeat(train_time[:, None] / epochs, epochs, 1), 1)],
-                              axis=1)
+    real_cum = np.concatenate(
+        [np.zeros((len(pool), 1)), np.cumsum(np.repeat(train_time[:, None] / epochs, epochs, 1), 1)], axis=1
+    )
 
     def oracle(curve: np.ndarray, cum: np.ndarray):
-        return (lambda idx, k: curve[idx, k - 1],
-                lambda idx, start, k: cum[idx, k] - cum[idx, start])
+        return (lambda idx, k: curve[idx, k - 1], lambda idx, start, k: cum[idx, k] - cum[idx, start])
 
     plan = Hyperband(eta=eta).brackets(epochs)
     rng = np.random.default_rng(seed)
@@ -114,20 +118,28 @@ def hyperband_real_vs_surrogate(dataset: Any, bench: Any, *, eta: int = 3, seed:
         for rungs in plan:
             brackets.append(rungs)
             draws.append(rng.choice(len(pool), size=min(rungs[0][0], len(pool)), replace=False))
-    runs = {"real": _run(*oracle(real, real_cum), brackets, draws, epochs, truth),
-            "surrogate": _run(*oracle(sur_curves, sur_cum), brackets, draws, epochs, truth)}
+    runs = {
+        "real": _run(*oracle(real, real_cum), brackets, draws, epochs, truth),
+        "surrogate": _run(*oracle(sur_curves, sur_cum), brackets, draws, epochs, truth),
+    }
     best = float(truth.max())
     union = sorted(set(runs["real"]["last"]) | set(runs["surrogate"]["last"]))
     inter = set(runs["real"]["last"]) & set(runs["surrogate"]["last"])
     tau = float(kendalltau(truth[union], sur_curves[union, -1])[0]) if len(union) > 1 else float("nan")
     return HyperbandComparison(
-        epochs=epochs, eta=eta, pool=len(pool),
+        epochs=epochs,
+        eta=eta,
+        pool=len(pool),
         last_rung={k: sorted(set(v["last"])) for k, v in runs.items()},
         picks={k: v["pick"] for k, v in runs.items()},
         regret={k: best - float(truth[v["pick"]]) for k, v in runs.items()},
         anytime={k: [(t, best - r) for t, r in v["anytime"]] for k, v in runs.items()},
         kendall_tau_last_rung=tau,
         overlap_last_rung=len(inter) / len(union) if union else float("nan"),
-        info={"real": "seed mean" if real_seed is None else f"seed {real_seed}", "surrogate_seed": seed,
-              "repeats": repeats, "brackets": [[list(r) for r in b] for b in plan]},
+        info={
+            "real": "seed mean" if real_seed is None else f"seed {real_seed}",
+            "surrogate_seed": seed,
+            "repeats": repeats,
+            "brackets": [[list(r) for r in b] for b in plan],
+        },
     )

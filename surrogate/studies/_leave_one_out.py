@@ -71,9 +71,7 @@ def leave_one_out_split(
         for training.
     """
     if column not in dataset.columns:
-        raise ValueError(
-            f"no column {column!r} to leave values of out; columns: {', '.join(dataset.columns)}"
-        )
+        raise ValueError(f"no column {column!r} to leave values of out; columns: {', '.join(dataset.columns)}")
     if not 0 < val_fraction < 1:
         raise ValueError(f"val_fraction must be in (0, 1), e.g. 0.1; got {val_fraction!r}")
     rest, test = split_by_column(dataset, column, [value])
@@ -174,19 +172,36 @@ class LeaveOneOutResult:
         return cls(
             rows=tuple(row(r) for r in doc["held_out"]),
             baseline=row(doc["baseline"]) if doc.get("baseline") else None,
-            skipped=dict(doc.get("skipped") or {}), splits={}, column=doc["column"], family=doc["family"],
-            target=doc["target"], n_members=doc["n_members"], config=dict(doc.get("config") or {}),
+            skipped=dict(doc.get("skipped") or {}),
+            splits={},
+            column=doc["column"],
+            family=doc["family"],
+            target=doc["target"],
+            n_members=doc["n_members"],
+            config=dict(doc.get("config") or {}),
         )
 
     def to_table(self) -> str:
         """A text table: one row per held-out value, then the baseline."""
         head = (f"held-out {self.column}", "n test", "n train", "R²", "τ", "sparse τ", "MAE", "cov. 95%")
-        rows = [(r.held_out, str(r.n_test), str(r.n_train), fmt(r.r2), fmt(r.kendall_tau),
-                 fmt(r.sparse_kendall_tau), fmt(r.mae), fmt(r.coverage_95, ".2f"))
-                for r in (*self.rows, *([self.baseline] if self.baseline else []))]
+        rows = [
+            (
+                r.held_out,
+                str(r.n_test),
+                str(r.n_train),
+                fmt(r.r2),
+                fmt(r.kendall_tau),
+                fmt(r.sparse_kendall_tau),
+                fmt(r.mae),
+                fmt(r.coverage_95, ".2f"),
+            )
+            for r in (*self.rows, *([self.baseline] if self.baseline else []))
+        ]
         rule = (len(self.rows),) if self.baseline is not None else ()
-        lines = [text_table(head, rows, rule_before=rule),
-                 f"{self.family} ensemble of {self.n_members}; target {self.target}."]
+        lines = [
+            text_table(head, rows, rule_before=rule),
+            f"{self.family} ensemble of {self.n_members}; target {self.target}.",
+        ]
         if self.skipped:
             lines.append("not held out: " + "; ".join(f"{k} ({v})" for k, v in self.skipped.items()))
         return "\n".join(lines)
@@ -215,22 +230,43 @@ def _fit_seed(seed: int, name: str) -> int:
     return int(state[0] & 0x7FFFFFFF)
 
 
-def _score(dataset: Dataset, name: str, parts: tuple[np.ndarray, np.ndarray, np.ndarray], n_overlap: int,
-           *, family: str, target: str, n_members: int, params: Mapping[str, Any] | None,
-           seed: int) -> HeldOutSource:
+def _score(
+    dataset: Dataset,
+    name: str,
+    parts: tuple[np.ndarray, np.ndarray, np.ndarray],
+    n_overlap: int,
+    *,
+    family: str,
+    target: str,
+    n_members: int,
+    params: Mapping[str, Any] | None,
+    seed: int,
+) -> HeldOutSource:
     from surrogate.fit import evaluate, fit_surrogate
 
     t0 = time.perf_counter()
     no_test = np.zeros(0, dtype=np.int64)  # scored below
-    fitted = fit_surrogate(dataset, family=family, target=target, split=(parts[0], parts[1], no_test),
-                           n_members=n_members, params=params, seed=seed, calibrate=len(parts[1]) >= 2,
-                           progress=False)
+    fitted = fit_surrogate(
+        dataset,
+        family=family,
+        target=target,
+        split=(parts[0], parts[1], no_test),
+        n_members=n_members,
+        params=params,
+        seed=seed,
+        calibrate=len(parts[1]) >= 2,
+        progress=False,
+    )
     test = parts[2]
     test = test[np.isfinite(dataset.column(target)[test].astype(np.float64))]
     report, _, _ = evaluate(fitted.ensemble, fitted.space, dataset, target, test)
     return HeldOutSource(
-        held_out=name, n_test=int(len(test)), n_train=fitted.sizes["train"], n_val=fitted.sizes["val"],
-        n_overlap=int(n_overlap), **{m: float(report[m]) for m in METRICS},
+        held_out=name,
+        n_test=int(len(test)),
+        n_train=fitted.sizes["train"],
+        n_val=fitted.sizes["val"],
+        n_overlap=int(n_overlap),
+        **{m: float(report[m]) for m in METRICS},
         fit_seconds=time.perf_counter() - t0,
     )
 
@@ -287,9 +323,7 @@ def leave_one_out(
     from tqdm.auto import tqdm
 
     if column not in dataset.columns:
-        raise ValueError(
-            f"no column {column!r} to leave values of out; columns: {', '.join(dataset.columns)}"
-        )
+        raise ValueError(f"no column {column!r} to leave values of out; columns: {', '.join(dataset.columns)}")
     if target not in dataset.columns:
         raise ValueError(f"target {target!r} is not a column; columns: {', '.join(dataset.columns)}")
     finite = np.isfinite(dataset.column(target).astype(np.float64))
@@ -325,14 +359,20 @@ def leave_one_out(
     rows: list[HeldOutSource] = []
     splits: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     kw = {"family": family, "target": target, "n_members": n_members, "params": params}
-    bar = tqdm(total=len(chosen) + int(baseline), desc="leave-one-out", unit="fit",
-               disable=None if progress is None else not progress)
+    bar = tqdm(
+        total=len(chosen) + int(baseline),
+        desc="leave-one-out",
+        unit="fit",
+        disable=None if progress is None else not progress,
+    )
     try:
         for name in chosen:
             tr, va, te = leave_one_out_split(dataset, column, raw[name], val_fraction=val_fraction, seed=seed)
             n_rest = int(np.count_nonzero(col != name))
             splits[name] = (tr, va, te)
-            rows.append(_score(dataset, name, (tr, va, te), n_rest - len(tr) - len(va), seed=_fit_seed(seed, name), **kw))
+            rows.append(
+                _score(dataset, name, (tr, va, te), n_rest - len(tr) - len(va), seed=_fit_seed(seed, name), **kw)
+            )
             bar.update(1)
         base = None
         if baseline:
@@ -343,8 +383,20 @@ def leave_one_out(
     finally:
         bar.close()
     return LeaveOneOutResult(
-        rows=tuple(rows), baseline=base, skipped=skipped, splits=splits, column=column, family=family,
-        target=target, n_members=int(n_members),
-        config={"min_rows": min_rows, "val_fraction": val_fraction, "seed": seed, "params": dict(params or {}),
-                "data_fingerprint": dataset.fingerprint(), "n_rows": len(dataset)},
+        rows=tuple(rows),
+        baseline=base,
+        skipped=skipped,
+        splits=splits,
+        column=column,
+        family=family,
+        target=target,
+        n_members=int(n_members),
+        config={
+            "min_rows": min_rows,
+            "val_fraction": val_fraction,
+            "seed": seed,
+            "params": dict(params or {}),
+            "data_fingerprint": dataset.fingerprint(),
+            "n_rows": len(dataset),
+        },
     )

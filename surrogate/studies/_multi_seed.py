@@ -56,9 +56,7 @@ class MultiSeedTable:
         return float(np.sqrt(np.mean(np.var(self.values, axis=1, ddof=1))))
 
 
-def multi_seed_table(
-    dataset: Dataset, target: str = "val_accuracy", n_seeds: int | None = None
-) -> MultiSeedTable:
+def multi_seed_table(dataset: Dataset, target: str = "val_accuracy", n_seeds: int | None = None) -> MultiSeedTable:
     """Group ``dataset`` into architectures with at least ``n_seeds`` finite runs of ``target``.
 
     Parameters
@@ -82,8 +80,9 @@ def multi_seed_table(
     """
     if target not in dataset.columns:
         raise ValueError(f"target {target!r} is not a column; columns: {', '.join(dataset.columns)}")
-    if n_seeds is not None and (isinstance(n_seeds, bool) or not isinstance(n_seeds, (int, np.integer))
-                                or n_seeds < MIN_SEEDS):
+    if n_seeds is not None and (
+        isinstance(n_seeds, bool) or not isinstance(n_seeds, (int, np.integer)) or n_seeds < MIN_SEEDS
+    ):
         raise ValueError(
             f"n_seeds must be an int ≥ {MIN_SEEDS} (one seed is compared with the mean of at least two "
             f"others), got {n_seeds!r}"

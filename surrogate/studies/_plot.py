@@ -45,12 +45,16 @@ def plot_tabular_vs_surrogate(result: TabularVsSurrogateResult, path: str | Path
     x = np.arange(len(labels), dtype=np.float64)
     w = 0.38
     summ = result.summary
-    for ax, metric, ylabel in ((ax_mae, "mae", f"MAE vs mean of other seeds ({result.target})"),
-                               (ax_tau, "tau", "Kendall τ vs mean of other seeds")):
+    for ax, metric, ylabel in (
+        (ax_mae, "mae", f"MAE vs mean of other seeds ({result.target})"),
+        (ax_tau, "tau", "Kendall τ vs mean of other seeds"),
+    ):
         for offset, who, color in ((-w / 2, "surrogate", _SURROGATE), (w / 2, "table", _TABLE)):
             key = f"{who}_{metric}"
             vals = [getattr(s, key) for s in result.seeds] + [summ[key][0]]
-            label = f"surrogate ({result.family}, fit on that seed)" if who == "surrogate" else "table (that seed's run)"
+            label = (
+                f"surrogate ({result.family}, fit on that seed)" if who == "surrogate" else "table (that seed's run)"
+            )
             ax.bar(x + offset, _nan_to_zero(vals), w, color=color, label=label)
             mean, std = summ[key]
             if math.isfinite(mean) and math.isfinite(std):
@@ -58,15 +62,19 @@ def plot_tabular_vs_surrogate(result: TabularVsSurrogateResult, path: str | Path
         ax.set_xticks(x, labels)
         ax.set_ylabel(ylabel)
         ax.grid(True, axis="y", alpha=0.3)
-    for value, style, label in ((result.expected_table_mae, "--", "noise model: table"),
-                                (result.oracle_mae, ":", "noise model: perfect surrogate")):
+    for value, style, label in (
+        (result.expected_table_mae, "--", "noise model: table"),
+        (result.oracle_mae, ":", "noise model: perfect surrogate"),
+    ):
         if math.isfinite(value):
             ax_mae.axhline(value, color="0.3", linestyle=style, linewidth=1, label=label)
     ax_mae.set_title("error (lower is better)")
     ax_tau.set_title("ranking (higher is better)")
     ax_mae.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize="small")
     n = max((s.n_test for s in result.seeds), default=0)
-    fig.suptitle(f"surrogate vs tabular benchmark: {n} of {result.n_archs} architectures × {result.n_seeds} seeds scored")
+    fig.suptitle(
+        f"surrogate vs tabular benchmark: {n} of {result.n_archs} architectures × {result.n_seeds} seeds scored"
+    )
     return _save(fig, path)
 
 
@@ -77,12 +85,19 @@ def plot_leave_one_out(result: LeaveOneOutResult, path: str | Path) -> Path:
     ax_r2, ax_tau = fig.subplots(1, 2)
     names = [r.held_out for r in result.rows]
     x = np.arange(len(names), dtype=np.float64)
-    for ax, metric, title in ((ax_r2, "r2", "R² on the held-out rows"),
-                              (ax_tau, "kendall_tau", "Kendall τ on the held-out rows")):
+    for ax, metric, title in (
+        (ax_r2, "r2", "R² on the held-out rows"),
+        (ax_tau, "kendall_tau", "Kendall τ on the held-out rows"),
+    ):
         ax.bar(x, _nan_to_zero([getattr(r, metric) for r in result.rows]), 0.6, color=_SURROGATE)
         if result.baseline is not None and math.isfinite(getattr(result.baseline, metric)):
-            ax.axhline(getattr(result.baseline, metric), color="0.3", linestyle="--", linewidth=1,
-                       label="random split of all rows")
+            ax.axhline(
+                getattr(result.baseline, metric),
+                color="0.3",
+                linestyle="--",
+                linewidth=1,
+                label="random split of all rows",
+            )
             ax.legend(loc="lower right", fontsize="small")
         ax.axhline(0.0, color="0.0", linewidth=0.8)
         ax.set_xticks(x, names, rotation=30 if len(names) > 4 else 0, ha="right" if len(names) > 4 else "center")

@@ -168,14 +168,25 @@ class TabularVsSurrogateResult:
             SeedComparison(**{k: (_float(v) if k in METRICS or k == "fit_seconds" else v) for k, v in r.items()})
             for r in doc["seeds"]
         )
-        return cls(seeds=seeds, family=doc["family"], target=doc["target"], n_members=doc["n_members"],
-                   n_archs=doc["n_archs"], n_seeds=doc["n_seeds"], config=dict(doc.get("config") or {}), **noise)
+        return cls(
+            seeds=seeds,
+            family=doc["family"],
+            target=doc["target"],
+            n_members=doc["n_members"],
+            n_archs=doc["n_archs"],
+            n_seeds=doc["n_seeds"],
+            config=dict(doc.get("config") or {}),
+            **noise,
+        )
 
     def scored(self) -> str:
         """How many architectures the MAE and τ columns score, of how many with ``n_seeds`` runs."""
         n = max((s.n_test for s in self.seeds), default=0)
-        how = "each by a surrogate that never saw it (cross-validation)" if n >= self.n_archs else \
-            "the test split (--folds scores every one)"
+        how = (
+            "each by a surrogate that never saw it (cross-validation)"
+            if n >= self.n_archs
+            else "the test split (--folds scores every one)"
+        )
         return f"scored on {n} of {self.n_archs} architectures with {self.n_seeds} seeds each, {how}"
 
     def to_table(self) -> str:
@@ -186,11 +197,19 @@ class TabularVsSurrogateResult:
         for s in self.seeds:
             others = ",".join(str(j) for j in range(k) if j != s.seed)
             label = f"{s.seed} [{others}]" + (f" (seed {s.seed_label})" if s.seed_label is not None else "")
-            rows.append((label, str(s.n_test), fmt(s.surrogate_mae), fmt(s.table_mae), fmt(s.surrogate_tau),
-                         fmt(s.table_tau), fmt(s.table_mae_all)))
+            rows.append(
+                (
+                    label,
+                    str(s.n_test),
+                    fmt(s.surrogate_mae),
+                    fmt(s.table_mae),
+                    fmt(s.surrogate_tau),
+                    fmt(s.table_tau),
+                    fmt(s.table_mae_all),
+                )
+            )
         summ = self.summary
-        rows.append(("mean ± std", "",
-                     *(f"{fmt(summ[m][0])} ± {fmt(summ[m][1])}" for m in METRICS)))
+        rows.append(("mean ± std", "", *(f"{fmt(summ[m][0])} ± {fmt(summ[m][1])}" for m in METRICS)))
         table = text_table(head, rows, rule_before=(len(rows) - 1,))
         notes = (
             f"{self.family} ensemble of {self.n_members} fit on one seed of {self.target}; {self.scored()}.\n"
@@ -318,8 +337,12 @@ def tabular_vs_surrogate(
     rest = table.rest if train_on_rest else np.zeros(0, dtype=np.int64)
     tested = np.unique(np.concatenate([te for _, _, te in parts]))
     comparisons = []
-    bar = tqdm(total=k * len(parts), desc="tabular-vs-surrogate", unit="fit",
-               disable=None if progress is None else not progress)
+    bar = tqdm(
+        total=k * len(parts),
+        desc="tabular-vs-surrogate",
+        unit="fit",
+        disable=None if progress is None else not progress,
+    )
     try:
         for i in range(k):
             pred = np.full(n, np.nan)
@@ -328,8 +351,14 @@ def tabular_vs_surrogate(
             for f, (tr, va, te) in enumerate(parts):
                 train_rows = np.concatenate([table.rows[tr, i], rest])
                 fitted = fit_surrogate(  # scored below, so no test part here
-                    dataset, family=family, target=target, split=(train_rows, table.rows[va, i], _NONE),
-                    n_members=n_members, params=params, seed=_fit_seed(seed, i, f), calibrate=False,
+                    dataset,
+                    family=family,
+                    target=target,
+                    split=(train_rows, table.rows[va, i], _NONE),
+                    n_members=n_members,
+                    params=params,
+                    seed=_fit_seed(seed, i, f),
+                    calibrate=False,
                     progress=False,
                 )
                 _, mean, _ = evaluate(fitted.ensemble, fitted.space, dataset, target, table.rows[te, i])
@@ -338,18 +367,20 @@ def tabular_vs_surrogate(
                 bar.update(1)
             others = (table.values.sum(axis=1) - table.values[:, i]) / (k - 1)
             entry = table.values[:, i]
-            comparisons.append(SeedComparison(
-                seed=i,
-                seed_label=table.seed_label(i),
-                n_train=n_train,
-                n_test=int(len(tested)),
-                surrogate_mae=mae(others[tested], pred[tested]),
-                table_mae=mae(others[tested], entry[tested]),
-                surrogate_tau=kendall_tau(others[tested], pred[tested]),
-                table_tau=kendall_tau(others[tested], entry[tested]),
-                table_mae_all=mae(others, entry),
-                fit_seconds=time.perf_counter() - t0,
-            ))
+            comparisons.append(
+                SeedComparison(
+                    seed=i,
+                    seed_label=table.seed_label(i),
+                    n_train=n_train,
+                    n_test=int(len(tested)),
+                    surrogate_mae=mae(others[tested], pred[tested]),
+                    table_mae=mae(others[tested], entry[tested]),
+                    surrogate_tau=kendall_tau(others[tested], pred[tested]),
+                    table_tau=kendall_tau(others[tested], entry[tested]),
+                    table_mae_all=mae(others, entry),
+                    fit_seconds=time.perf_counter() - t0,
+                )
+            )
     finally:
         bar.close()
     sigma = table.pooled_std()

@@ -157,9 +157,11 @@ def json_like() -> st.SearchStrategy[object]:
     )
     return st.recursive(
         leaves,
-        lambda children: st.lists(children, max_size=9)
-        | st.tuples(children, children)
-        | st.dictionaries(st.text(max_size=10) | st.integers(), children, max_size=5),
+        lambda children: (
+            st.lists(children, max_size=9)
+            | st.tuples(children, children)
+            | st.dictionaries(st.text(max_size=10) | st.integers(), children, max_size=5)
+        ),
         max_leaves=30,
     )
 
@@ -194,8 +196,35 @@ def mutated_strings(draw: st.DrawFn, texts: st.SearchStrategy[str] | None = None
     """A string of a valid architecture with random edits (deletions, insertions, replacements)."""
     text = draw(genotype_strings() if texts is None else texts)
     tokens = st.sampled_from(
-        ["'", '"', "(", ")", "[", "]", ",", " ", "0", "7", "-1", "none", "range(2, 6)", "range(2, 0, 0)",
-         "Genotype(", "normal=", "reduce=", "normal_concat=", "1e9", "²", "\x00", "{", "}", ":", "~", "|", "+"]
+        [
+            "'",
+            '"',
+            "(",
+            ")",
+            "[",
+            "]",
+            ",",
+            " ",
+            "0",
+            "7",
+            "-1",
+            "none",
+            "range(2, 6)",
+            "range(2, 0, 0)",
+            "Genotype(",
+            "normal=",
+            "reduce=",
+            "normal_concat=",
+            "1e9",
+            "²",
+            "\x00",
+            "{",
+            "}",
+            ":",
+            "~",
+            "|",
+            "+",
+        ]
     )
     for _ in range(draw(st.integers(1, 4))):
         if not text:
@@ -287,9 +316,7 @@ def invalid_genotype_inputs(draw: st.DrawFn) -> object:
     forms = [text]
     if defect in ("range", "same", "count"):
         # the compact form carries no concat and no op names: only these defects survive in it
-        forms.append(
-            tuple(tuple((inp, OPS.index(op)) for op, inp in fields[c]) for c in ("normal", "reduce"))
-        )
+        forms.append(tuple(tuple((inp, OPS.index(op)) for op, inp in fields[c]) for c in ("normal", "reduce")))
     if defect in ("op", "range", "same"):
         forms.append(_config_with_defect(g.to_config(), cell_name, node, defect, cell, i))
     return draw(st.sampled_from(forms))

@@ -67,7 +67,9 @@ def _generic_like() -> st.SearchStrategy[object]:
     return st.fixed_dictionaries(
         {},
         optional={
-            "nodes": st.one_of(st.lists(st.sampled_from(NODE_LABELS) | st.integers(), max_size=8), small, st.text(max_size=5)),
+            "nodes": st.one_of(
+                st.lists(st.sampled_from(NODE_LABELS) | st.integers(), max_size=8), small, st.text(max_size=5)
+            ),
             "edges": st.one_of(
                 st.lists(st.lists(small, min_size=0, max_size=3), max_size=10),
                 st.lists(st.tuples(small, small), max_size=10),

@@ -44,8 +44,9 @@ def dataset(bench, sample_path):
 def run(bench, dataset, tmp_path_factory):
     out = tmp_path_factory.mktemp("results") / "q.json"
     lines: list[str] = []
-    results = bench.run_quality(dataset, models=["xgb", "knn"], members=2, sizes=[100, 10_000], seed=0,
-                                out=out, log=lines.append)
+    results = bench.run_quality(
+        dataset, models=["xgb", "knn"], members=2, sizes=[100, 10_000], seed=0, out=out, log=lines.append
+    )
     return results, out, lines
 
 
@@ -90,8 +91,15 @@ def test_the_results_file_is_the_returned_results(run, bench) -> None:
 def test_a_failure_keeps_the_models_already_fitted(bench, dataset, tmp_path) -> None:
     out = tmp_path / "partial.json"
     with pytest.raises(ValueError, match="no_such_param"):
-        bench.run_quality(dataset, models=["knn", "xgb"], members=2, sizes=[], out=out,
-                          params={"xgb": {"no_such_param": 1}}, log=lambda line: None)
+        bench.run_quality(
+            dataset,
+            models=["knn", "xgb"],
+            members=2,
+            sizes=[],
+            out=out,
+            params={"xgb": {"no_such_param": 1}},
+            log=lambda line: None,
+        )
     saved = json.loads(out.read_text())
     assert list(saved["models"]) == ["knn"] and saved["complete"] is False
 

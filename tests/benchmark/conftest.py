@@ -22,12 +22,19 @@ def synthetic_dataset(n_archs: int = 120, seed: int = 0) -> Dataset:
     records = []
     for i, g in enumerate(archs):
         for s in range(3 if i % 4 == 0 else 1):
-            records.append({
-                "arch": g, "val_accuracy": float(truth[i] + 0.3 * rng.standard_normal()),
-                "test_accuracy": float(truth[i]), "train_time": float(20 + X[i, :10].sum() + rng.random()),
-                "params": 1000, "epochs": 1, "seed": s, "source": "rs",
-                "fidelity": json.dumps(FIDELITY, sort_keys=True),
-            })
+            records.append(
+                {
+                    "arch": g,
+                    "val_accuracy": float(truth[i] + 0.3 * rng.standard_normal()),
+                    "test_accuracy": float(truth[i]),
+                    "train_time": float(20 + X[i, :10].sum() + rng.random()),
+                    "params": 1000,
+                    "epochs": 1,
+                    "seed": s,
+                    "source": "rs",
+                    "fidelity": json.dumps(FIDELITY, sort_keys=True),
+                }
+            )
     return Dataset.from_records(records)
 
 
@@ -35,9 +42,11 @@ def synthetic_dataset(n_archs: int = 120, seed: int = 0) -> Dataset:
 def bench_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "b"
     assemble_benchmark(
-        synthetic_dataset(), out,
+        synthetic_dataset(),
+        out,
         models=[("val_accuracy", "xgb"), ("train_time", "lgb")],
-        n_members=3, params={"xgb": {"n_estimators": 40}, "lgb": {"n_estimators": 40}, "train_time-lgb": {"n_estimators": 30}},
+        n_members=3,
+        params={"xgb": {"n_estimators": 40}, "lgb": {"n_estimators": 40}, "train_time-lgb": {"n_estimators": 30}},
         progress=False,
     )
     return out

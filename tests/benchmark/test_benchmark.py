@@ -162,21 +162,28 @@ def _edited(bench_dir, tmp_path, edit):
 
 def test_swapped_model_entries_are_refused(bench_dir, tmp_path):
     """Before: an accuracy query answered by the runtime model (12.28 ± 2.79)."""
+
     def swap(spec):
         a, b = spec["models"]["val_accuracy-xgb"], spec["models"]["train_time-lgb"]
         for key in ("dir", "manifest_sha256"):
             a[key], b[key] = b[key], a[key]
 
-    with pytest.raises(BenchmarkError, match=r"models\['val_accuracy-xgb'\]\.target is 'val_accuracy' but its "
-                                             r"checkpoint .* predicts 'train_time'"):
+    with pytest.raises(
+        BenchmarkError,
+        match=r"models\['val_accuracy-xgb'\]\.target is 'val_accuracy' but its "
+        r"checkpoint .* predicts 'train_time'",
+    ):
         surrogate.load(_edited(bench_dir, tmp_path, swap))
 
     def swap_entries(spec):
         m = spec["models"]
         m["val_accuracy-xgb"], m["train_time-lgb"] = m["train_time-lgb"], m["val_accuracy-xgb"]
 
-    with pytest.raises(BenchmarkError, match=r"default\['val_accuracy'\] is 'val_accuracy-xgb', which is not a model "
-                                             r"of 'val_accuracy'"):
+    with pytest.raises(
+        BenchmarkError,
+        match=r"default\['val_accuracy'\] is 'val_accuracy-xgb', which is not a model "
+        r"of 'val_accuracy'",
+    ):
         surrogate.load(_edited(bench_dir, tmp_path / "whole", swap_entries))
 
 
@@ -184,7 +191,9 @@ def test_a_family_unlike_the_checkpoints_is_refused(bench_dir, tmp_path):
     def relabel(spec):
         spec["models"]["val_accuracy-xgb"]["family"] = "gin"
 
-    with pytest.raises(BenchmarkError, match=r"models\['val_accuracy-xgb'\]\.family is 'gin' but its checkpoint .* 'xgb'"):
+    with pytest.raises(
+        BenchmarkError, match=r"models\['val_accuracy-xgb'\]\.family is 'gin' but its checkpoint .* 'xgb'"
+    ):
         surrogate.load(_edited(bench_dir, tmp_path, relabel))
 
 
@@ -199,8 +208,17 @@ def test_model_dirs_stay_inside_the_benchmark(bench_dir, tmp_path, where):
         surrogate.load(_edited(bench_dir, tmp_path, move))
 
 
-@pytest.mark.parametrize("value, why", [(50.0, "plausible"), (5.0, "plausible: more than 2 times the largest test RMSE"),
-                                        (-0.1, ">= 0"), (float("nan"), "finite"), ("0.3", "number"), (None, "number")])
+@pytest.mark.parametrize(
+    "value, why",
+    [
+        (50.0, "plausible"),
+        (5.0, "plausible: more than 2 times the largest test RMSE"),
+        (-0.1, ">= 0"),
+        (float("nan"), "finite"),
+        ("0.3", "number"),
+        (None, "number"),
+    ],
+)
 def test_implausible_seed_noise_is_refused(bench_dir, tmp_path, value, why):
     def set_noise(spec):
         spec["noise"]["val_accuracy"]["seed_std"] = value
@@ -218,8 +236,18 @@ def test_a_bad_ood_threshold_is_refused(bench_dir, tmp_path, value):
         surrogate.load(_edited(bench_dir, tmp_path, set_threshold))
 
 
-@pytest.mark.parametrize("path", [("models",), ("noise",), ("default",), ("cost_tables",), ("noise", "train_time"),
-                                  ("models", "train_time-lgb", "manifest_sha256"), ("default", "val_accuracy")])
+@pytest.mark.parametrize(
+    "path",
+    [
+        ("models",),
+        ("noise",),
+        ("default",),
+        ("cost_tables",),
+        ("noise", "train_time"),
+        ("models", "train_time-lgb", "manifest_sha256"),
+        ("default", "val_accuracy"),
+    ],
+)
 def test_a_missing_key_is_one_benchmark_error_naming_it(bench_dir, tmp_path, path):
     def drop(spec):
         node = spec
@@ -266,8 +294,13 @@ def test_noise_that_cannot_be_measured_is_an_error_when_building(tmp_path, synth
     with pytest.raises(ValueError, match="train_time.*seed noise"):
         pooled_seed_std(_with_times(ds, none), "train_time")
     with pytest.raises(ValueError, match="train_time.*seed noise"):
-        assemble_benchmark(_with_times(ds, none), tmp_path / "b",
-                           models=[("val_accuracy", "xgb"), ("train_time", "lgb")], n_members=2, progress=False)
+        assemble_benchmark(
+            _with_times(ds, none),
+            tmp_path / "b",
+            models=[("val_accuracy", "xgb"), ("train_time", "lgb")],
+            n_members=2,
+            progress=False,
+        )
     assert not (tmp_path / "b").exists(), "nothing is written when the noise cannot be measured"
 
 
@@ -281,9 +314,13 @@ def test_non_finite_noise_in_benchmark_json_is_refused(bench_dir, tmp_path):
 
 def test_huge_seeds_and_non_bool_flags_are_value_errors(bench):
     g = sample(1, rng=0)[0]
-    for call in (lambda: bench.predict(g, with_noise=True, seed=2**70), lambda: bench.query(g, seed=2**70),
-                 lambda: bench.predict_runtime(g, with_noise=True, seed=2**70),
-                 lambda: bench.predict(g, with_noise=True, seed=-1), lambda: bench.predict(g, with_noise=True, seed=1.5)):
+    for call in (
+        lambda: bench.predict(g, with_noise=True, seed=2**70),
+        lambda: bench.query(g, seed=2**70),
+        lambda: bench.predict_runtime(g, with_noise=True, seed=2**70),
+        lambda: bench.predict(g, with_noise=True, seed=-1),
+        lambda: bench.predict(g, with_noise=True, seed=1.5),
+    ):
         with pytest.raises(ValueError, match="seed must be"):
             call()
     assert np.isfinite(bench.predict(g, with_noise=True, seed=2**63 - 1))

@@ -20,9 +20,15 @@ E = 5
 @pytest.fixture(scope="module")
 def curve_bench(tmp_path_factory, synthetic_dataset_module):
     out = tmp_path_factory.mktemp("curves") / "b"
-    assemble_benchmark(synthetic_dataset_module, out, models=[("val_accuracy", "xgb"), ("train_time", "lgb")],
-                       n_members=2, params={"xgb": {"n_estimators": 30}, "lgb": {"n_estimators": 30}},
-                       progress=False, curves=True)
+    assemble_benchmark(
+        synthetic_dataset_module,
+        out,
+        models=[("val_accuracy", "xgb"), ("train_time", "lgb")],
+        n_members=2,
+        params={"xgb": {"n_estimators": 30}, "lgb": {"n_estimators": 30}},
+        progress=False,
+        curves=True,
+    )
     return out
 
 
@@ -37,9 +43,18 @@ def synthetic_dataset_module():
         for s in range(3 if i % 2 == 0 else 1):
             c = final - 10 * np.exp(-speed * np.arange(1, E + 1)) + rng.normal(0, 0.3, E)
             c[-1] = final + rng.normal(0, 0.3)
-            recs.append({"arch": g, "val_accuracy": float(c[-1]), "train_time": float(30 + rng.random()), "seed": s,
-                         "source": "rs", "val_curve": c.tolist(), "curve_eval_time": 2.0,
-                         "fidelity": json.dumps({"name": "tiny", "layers": 3, "channels": 4, "resolution": 7})})
+            recs.append(
+                {
+                    "arch": g,
+                    "val_accuracy": float(c[-1]),
+                    "train_time": float(30 + rng.random()),
+                    "seed": s,
+                    "source": "rs",
+                    "val_curve": c.tolist(),
+                    "curve_eval_time": 2.0,
+                    "fidelity": json.dumps({"name": "tiny", "layers": 3, "channels": 4, "resolution": 7}),
+                }
+            )
     return Dataset.from_records(recs)
 
 

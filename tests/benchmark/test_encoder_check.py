@@ -12,8 +12,11 @@ from surrogate.spaces import DartsSpace
 @pytest.fixture()
 def newer_features(monkeypatch):
     """This package as if its DARTS feature encoding had changed since the checkpoints were fit."""
-    monkeypatch.setattr(DartsSpace, "encoder_version",
-                        property(lambda self: {"features": "darts-features-999", "graph": "darts-graph-1"}))
+    monkeypatch.setattr(
+        DartsSpace,
+        "encoder_version",
+        property(lambda self: {"features": "darts-features-999", "graph": "darts-graph-1"}),
+    )
 
 
 def test_the_loader_returns_the_space_with_its_encoder_checked(bench_dir):
@@ -34,8 +37,11 @@ def test_evaluation_refuses_a_model_of_another_encoder_version(bench_dir, synthe
 
 
 def test_a_version_only_matters_for_the_encoding_the_model_reads(bench_dir, monkeypatch):
-    monkeypatch.setattr(DartsSpace, "encoder_version",  # the graph encoding changed; trees read features
-                        property(lambda self: {"features": "darts-features-1", "graph": "darts-graph-999"}))
+    monkeypatch.setattr(
+        DartsSpace,
+        "encoder_version",  # the graph encoding changed; trees read features
+        property(lambda self: {"features": "darts-features-1", "graph": "darts-graph-999"}),
+    )
     assert load_fitted(bench_dir / "val_accuracy-xgb").space.name == "darts"
 
 

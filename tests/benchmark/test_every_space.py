@@ -22,15 +22,21 @@ from surrogate.nas import OPTIMIZERS, Budget, make_optimizer
 from surrogate.spaces import SPACES, get_space
 
 FIDELITY = {"name": "tiny", "layers": 3, "channels": 4, "resolution": 7}
-FAST = {"xgb": {"n_estimators": 20, "n_jobs": 1}, "knn": {"n_neighbors": 5},
-        "gin": {"epochs": 3, "hidden_dim": 8, "n_layers": 2, "batch_size": 32}}
+FAST = {
+    "xgb": {"n_estimators": 20, "n_jobs": 1},
+    "knn": {"n_neighbors": 5},
+    "gin": {"epochs": 3, "hidden_dim": 8, "n_layers": 2, "batch_size": 32},
+}
 #: Small settings of each optimizer, so a run of 30 queries goes past its start-up phase.
 SMALL = {"re": {"population_size": 10, "sample_size": 3}, "rs": {"batch_size": 10}, "tpe": {"n_startup_trials": 5}}
 
 
 def _generic_cells(n: int, rng: np.random.Generator) -> list[dict]:
-    shapes = ([[0, 1], [1, 2], [2, 3], [3, 4]], [[0, 1], [0, 2], [0, 3], [1, 4], [2, 4], [3, 4]],
-              [[0, 1], [1, 2], [1, 3], [2, 4], [3, 4]])
+    shapes = (
+        [[0, 1], [1, 2], [2, 3], [3, 4]],
+        [[0, 1], [0, 2], [0, 3], [1, 4], [2, 4], [3, 4]],
+        [[0, 1], [1, 2], [1, 3], [2, 4], [3, 4]],
+    )
     ops = ("conv3x3", "conv1x1", "maxpool", "avgpool", "skip")
     out = []
     for _ in range(n):
@@ -50,9 +56,16 @@ def evaluations(name: str, n: int = 90, seed: int = 0) -> Dataset:
     records = []
     for i, a in enumerate(archs):
         for s in range(3 if i % 3 == 0 else 1):
-            records.append({"arch": space.to_string(a), "val_accuracy": float(truth[i] + 0.2 * rng.standard_normal()),
-                            "train_time": float(30 + X[i].sum() + rng.random()), "seed": s, "source": "rs",
-                            "fidelity": json.dumps(FIDELITY, sort_keys=True)})
+            records.append(
+                {
+                    "arch": space.to_string(a),
+                    "val_accuracy": float(truth[i] + 0.2 * rng.standard_normal()),
+                    "train_time": float(30 + X[i].sum() + rng.random()),
+                    "seed": s,
+                    "source": "rs",
+                    "fidelity": json.dumps(FIDELITY, sort_keys=True),
+                }
+            )
     return Dataset.from_records(records, space=name)
 
 
@@ -63,8 +76,9 @@ def built(request, tmp_path_factory):
     root = tmp_path_factory.mktemp(f"every-space-{name}")
     ckpts = []
     for target, family in (("val_accuracy", "xgb"), ("val_accuracy", "gin"), ("train_time", "knn")):
-        result = fit_surrogate(data, family=family, target=target, n_members=2, params=FAST[family], seed=0,
-                               progress=False)
+        result = fit_surrogate(
+            data, family=family, target=target, n_members=2, params=FAST[family], seed=0, progress=False
+        )
         ckpts.append(result.save(root / f"ckpt-{target}-{family}"))
     out = assemble_from_checkpoints(ckpts, root / "bench", data)
     return name, data, out
@@ -76,7 +90,10 @@ def test_a_benchmark_of_each_space_saves_loads_and_answers(built, tmp_path):
     bench = surrogate.load(moved, rng=0)
     space = bench.space
     assert space.name == name == bench.spec["space"] and sorted(bench.models) == [
-        "train_time-knn", "val_accuracy-gin", "val_accuracy-xgb"]
+        "train_time-knn",
+        "val_accuracy-gin",
+        "val_accuracy-xgb",
+    ]
     archs = space.sample(7, rng=1)
     mean = bench.predict(archs)
     assert mean.shape == (7,) and np.all(np.isfinite(mean))
@@ -115,8 +132,19 @@ def test_the_cli_assembles_a_benchmark_from_checkpoints(built, tmp_path, capsys)
     data_path = tmp_path / "data.parquet"
     data.to_parquet(data_path)
     ckpts = [str(out / m) for m in ("val_accuracy-xgb", "train_time-knn")]
-    code = main(["assemble", *ckpts, "--data", str(data_path), "--out", str(tmp_path / "b"),
-                 "--seed-std", "train_time=0.5", "--json"])
+    code = main(
+        [
+            "assemble",
+            *ckpts,
+            "--data",
+            str(data_path),
+            "--out",
+            str(tmp_path / "b"),
+            "--seed-std",
+            "train_time=0.5",
+            "--json",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     summary = json.loads(capsys.readouterr().out)
     assert summary["space"] == name and sorted(summary["models"]) == ["train_time-knn", "val_accuracy-xgb"]

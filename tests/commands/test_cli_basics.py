@@ -21,12 +21,30 @@ def _help(capsys, command: str) -> str:
 @pytest.mark.parametrize(
     "command, expected",
     [
-        ("fit", ["--family {gin,xgb,lgb,rf,knn} model family (default: xgb)", "ensemble members (default: 10)",
-                 "(default: 0)", "(default: random)", "(default: val_accuracy)", "Examples"]),
-        ("evaluate", ["(default: test)", "(default: the checkpoint's target)", "<checkpoint>-<split>.png",
-                      "Examples"]),
-        ("tune", ["(default: 50)", "(default: sqlite:///runs/tune-<family>.db)", "(default: <family>-<target>)",
-                  "(default: rmse)", "(default: 1)", "(default: runs/best-<study-name>.yaml)", "Examples"]),
+        (
+            "fit",
+            [
+                "--family {gin,xgb,lgb,rf,knn} model family (default: xgb)",
+                "ensemble members (default: 10)",
+                "(default: 0)",
+                "(default: random)",
+                "(default: val_accuracy)",
+                "Examples",
+            ],
+        ),
+        ("evaluate", ["(default: test)", "(default: the checkpoint's target)", "<checkpoint>-<split>.png", "Examples"]),
+        (
+            "tune",
+            [
+                "(default: 50)",
+                "(default: sqlite:///runs/tune-<family>.db)",
+                "(default: <family>-<target>)",
+                "(default: rmse)",
+                "(default: 1)",
+                "(default: runs/best-<study-name>.yaml)",
+                "Examples",
+            ],
+        ),
     ],
 )
 def test_help_explains_defaults(capsys, command, expected):
@@ -66,8 +84,11 @@ def test_missing_data_is_one_line_and_exit_1(capsys, command, tmp_path):
     [
         ("evals.txt", "x", "unknown file type"),
         ("evals.csv", "genotype,val_accuracy\nnot-a-genotype,90\n", "no usable evaluations"),
-        ("cells.jsonl", '{"arch": "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|", "val_accuracy": 50}\n',
-         "--space nb201"),
+        (
+            "cells.jsonl",
+            '{"arch": "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|", "val_accuracy": 50}\n',
+            "--space nb201",
+        ),
     ],
 )
 def test_unusable_data_says_why(capsys, tmp_path, name, content, message):
@@ -97,12 +118,18 @@ def test_debug_before_or_after_the_command_shows_the_traceback(where, tmp_path, 
     assert "error:" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--known", "darts_v2", "--seed", "1180591620717411303424"], "seed must be a non-negative int below 2\\*\\*63"),
-    (["--known", "darts_v2", "--seed", "-3"], "seed must be a non-negative int"),
-    (["--file", "{tmp}"], "--file .*: is a directory"),
-    (["--file", "{tmp}/missing.txt"], "--file .*missing.txt: no such file"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["--known", "darts_v2", "--seed", "1180591620717411303424"],
+            "seed must be a non-negative int below 2\\*\\*63",
+        ),
+        (["--known", "darts_v2", "--seed", "-3"], "seed must be a non-negative int"),
+        (["--file", "{tmp}"], "--file .*: is a directory"),
+        (["--file", "{tmp}/missing.txt"], "--file .*missing.txt: no such file"),
+    ],
+)
 def test_query_errors_are_one_line(capsys, tmp_path, args, message):
     """Issue 10, point 9: OverflowError and IsADirectoryError tracebacks before."""
     assert main(["query", *[a.format(tmp=tmp_path) for a in args]]) == 1
@@ -114,12 +141,29 @@ def test_query_errors_are_one_line(capsys, tmp_path, args, message):
 def test_an_os_error_is_one_line_not_a_traceback(capsys, tmp_path, nb301_tree):
     """Any OSError a command meets (here: --out under a regular file) is one line and exit 1."""
     ckpt = tmp_path / "ck"
-    assert main(["fit", "--data", str(nb301_tree), "--family", "knn", "--members", "2", "--out", str(ckpt),
-                 "--no-progress"]) == 0
+    assert (
+        main(
+            ["fit", "--data", str(nb301_tree), "--family", "knn", "--members", "2", "--out", str(ckpt), "--no-progress"]
+        )
+        == 0
+    )
     (tmp_path / "file").write_text("x")
     capsys.readouterr()
-    assert main(["evaluate", "--checkpoint", str(ckpt), "--data", str(nb301_tree), "--out",
-                 str(tmp_path / "file" / "report"), "--no-progress"]) == 1
+    assert (
+        main(
+            [
+                "evaluate",
+                "--checkpoint",
+                str(ckpt),
+                "--data",
+                str(nb301_tree),
+                "--out",
+                str(tmp_path / "file" / "report"),
+                "--no-progress",
+            ]
+        )
+        == 1
+    )
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("surrogate evaluate: error:"), err
     assert "file/report" in err

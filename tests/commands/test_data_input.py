@@ -30,11 +30,17 @@ def test_nb201_jsonl_round_trip(tmp_path_factory, cells):
 def test_bad_rows_of_other_spaces_are_skipped_with_reasons(tmp_path):
     path = tmp_path / "mixed.jsonl"
     good = "|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|"
-    path.write_text("\n".join(json.dumps(r) for r in [
-        {"arch": good, "val_accuracy": 50},
-        {"arch": "|bad_op~0|+|none~0|none~1|+|none~0|none~1|none~2|", "val_accuracy": 50},
-        {"arch": [good, good], "val_accuracy": 50},
-    ]) + "\n")
+    path.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [
+                {"arch": good, "val_accuracy": 50},
+                {"arch": "|bad_op~0|+|none~0|none~1|+|none~0|none~1|none~2|", "val_accuracy": 50},
+                {"arch": [good, good], "val_accuracy": 50},
+            ]
+        )
+        + "\n"
+    )
     ds, report = read_table(path, space="nb201")
     assert len(ds) == 1 and report.n_skipped == 2
     assert "bad_op" in report.problems[0][1] and "list of 2" in report.problems[1][1]

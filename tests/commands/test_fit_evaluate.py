@@ -23,8 +23,21 @@ def _same(recorded: dict, now: dict) -> None:
 
 def test_fit_then_evaluate_reproduces_test_metrics_nb201(cli, nb201_table, params_file, tmp_path):
     ckpt = tmp_path / "ckpt"
-    fit = cli.json("fit", "--data", nb201_table, "--space", "nb201", "--family", "xgb", "--members", 2,
-                   "--params", params_file("xgb"), "--out", ckpt)
+    fit = cli.json(
+        "fit",
+        "--data",
+        nb201_table,
+        "--space",
+        "nb201",
+        "--family",
+        "xgb",
+        "--members",
+        2,
+        "--params",
+        params_file("xgb"),
+        "--out",
+        ckpt,
+    )
     manifest = read_manifest(ckpt)
     assert manifest["split"] == {"kind": "random_by_architecture", "fractions": [0.8, 0.1, 0.1], "seed": 0}
     assert manifest["encoder"]["space"] == "nb201"
@@ -47,8 +60,19 @@ def test_fit_then_evaluate_reproduces_test_metrics_nb201(cli, nb201_table, param
 
 
 def test_fit_is_deterministic_given_seed(cli, nb201_table, params_file):
-    args = ("fit", "--data", nb201_table, "--space", "nb201", "--family", "xgb", "--members", 2,
-            "--params", params_file("xgb"))
+    args = (
+        "fit",
+        "--data",
+        nb201_table,
+        "--space",
+        "nb201",
+        "--family",
+        "xgb",
+        "--members",
+        2,
+        "--params",
+        params_file("xgb"),
+    )
     first = cli.json(*args, "--seed", 3)
     again = cli.json(*args, "--seed", 3)
     other = cli.json(*args, "--seed", 4)
@@ -58,11 +82,34 @@ def test_fit_is_deterministic_given_seed(cli, nb201_table, params_file):
 
 
 def test_text_output_prints_the_metrics_table(cli, nb201_table, params_file, tmp_path):
-    code, out, _ = cli("fit", "--data", nb201_table, "--space", "nb201", "--family", "knn", "--members", 2,
-                       "--params", params_file("knn"), "--no-progress", "--out", tmp_path / "k")
+    code, out, _ = cli(
+        "fit",
+        "--data",
+        nb201_table,
+        "--space",
+        "nb201",
+        "--family",
+        "knn",
+        "--members",
+        2,
+        "--params",
+        params_file("knn"),
+        "--no-progress",
+        "--out",
+        tmp_path / "k",
+    )
     assert code == 0
-    for label in ("R²", "MAE", "RMSE", "Kendall τ", "sparse Kendall τ", "Spearman ρ", "Gaussian NLL",
-                  "68% coverage", "95% coverage"):
+    for label in (
+        "R²",
+        "MAE",
+        "RMSE",
+        "Kendall τ",
+        "sparse Kendall τ",
+        "Spearman ρ",
+        "Gaussian NLL",
+        "68% coverage",
+        "95% coverage",
+    ):
         assert label in out
     header = next(line for line in out.splitlines() if line.startswith("metric"))
     assert header.split() == ["metric", "val", "test"]
@@ -76,8 +123,21 @@ def test_nb301_tree_leave_one_optimizer_out(cli, nb301_tree, params_file, tmp_pa
     if family == "gin":
         request.getfixturevalue("torch_one_thread")
     ckpt = tmp_path / family
-    fit = cli.json("fit", "--data", nb301_tree, "--family", family, "--members", 2, "--split", "leave-out:source=re",
-                   "--params", params_file(family), "--out", ckpt)
+    fit = cli.json(
+        "fit",
+        "--data",
+        nb301_tree,
+        "--family",
+        family,
+        "--members",
+        2,
+        "--split",
+        "leave-out:source=re",
+        "--params",
+        params_file(family),
+        "--out",
+        ckpt,
+    )
     assert fit["sizes"]["test"] == 20  # every 're' architecture, none of 'rs'
     manifest = read_manifest(ckpt)
     assert manifest["split"]["kind"] == "leave_out" and manifest["split"]["value"] == "re"
@@ -94,8 +154,21 @@ def test_official_split_is_recorded_and_rebuilt(cli, nb301_tree, params_file, tm
         entries = ["/home/someone/nb_301/" + "/".join(p.split("/")[-2:]) for p in part]
         (split_dir / f"{name}_paths.json").write_text(json.dumps(entries))
     ckpt = tmp_path / "ck"
-    fit = cli.json("fit", "--data", nb301_tree, "--family", "knn", "--members", 2, "--split", f"official:{split_dir}",
-                   "--params", params_file("knn"), "--out", ckpt)
+    fit = cli.json(
+        "fit",
+        "--data",
+        nb301_tree,
+        "--family",
+        "knn",
+        "--members",
+        2,
+        "--split",
+        f"official:{split_dir}",
+        "--params",
+        params_file("knn"),
+        "--out",
+        ckpt,
+    )
     assert fit["sizes"] == {"train": 40, "val": 10, "test": 10}
     ev = cli.json("evaluate", "--checkpoint", ckpt, "--data", nb301_tree)
     assert ev["reproduces_manifest"] is True
@@ -103,8 +176,9 @@ def test_official_split_is_recorded_and_rebuilt(cli, nb301_tree, params_file, tm
 
 def test_evaluate_on_other_data_needs_split_all(cli, nb301_tree, nb201_table, params_file, tmp_path):
     ckpt = tmp_path / "ck"
-    cli.json("fit", "--data", nb301_tree, "--family", "knn", "--members", 2, "--params", params_file("knn"),
-             "--out", ckpt)
+    cli.json(
+        "fit", "--data", nb301_tree, "--family", "knn", "--members", 2, "--params", params_file("knn"), "--out", ckpt
+    )
     other = tmp_path / "other"
     from nb301_fixtures import build_tree
 
@@ -114,8 +188,9 @@ def test_evaluate_on_other_data_needs_split_all(cli, nb301_tree, nb201_table, pa
     ev = cli.json("evaluate", "--checkpoint", ckpt, "--data", other, "--split", "all", "--plot", tmp_path / "o.png")
     assert ev["rows"] == 12 and ev["reproduces_manifest"] is None
     # a checkpoint of one space refuses data of another
-    code, _, err = cli("evaluate", "--checkpoint", ckpt, "--data", nb201_table, "--space", "nb201", "--split", "all",
-                       "--no-progress")
+    code, _, err = cli(
+        "evaluate", "--checkpoint", ckpt, "--data", nb201_table, "--space", "nb201", "--split", "all", "--no-progress"
+    )
     assert code == 1 and "darts" in err
 
 
@@ -139,8 +214,21 @@ def test_generic_jsonl_and_darts_csv_tables(cli, params_file, tmp_path):
         lines.append(json.dumps({"nodes": nodes, "edges": edges, "val_accuracy": float(acc)}))
     jsonl = tmp_path / "cells.jsonl"
     jsonl.write_text("\n".join(lines) + "\n")
-    fit = cli.json("fit", "--data", jsonl, "--space", "generic", "--family", "rf", "--members", 2,
-                   "--params", params_file("rf"), "--out", tmp_path / "g")
+    fit = cli.json(
+        "fit",
+        "--data",
+        jsonl,
+        "--space",
+        "generic",
+        "--family",
+        "rf",
+        "--members",
+        2,
+        "--params",
+        params_file("rf"),
+        "--out",
+        tmp_path / "g",
+    )
     assert fit["space"] == "generic"
     ev = cli.json("evaluate", "--checkpoint", tmp_path / "g", "--data", jsonl, "--plot", tmp_path / "g.png")
     assert ev["reproduces_manifest"] is True  # the label vocabulary came back from the manifest
@@ -153,20 +241,21 @@ def test_generic_jsonl_and_darts_csv_tables(cli, params_file, tmp_path):
 
 
 @pytest.mark.parametrize("family", ["xgb", "lgb", "gin"])
-def test_a_single_member_checkpoint_reproduces_its_own_metrics(cli, nb301_tree, params_file, tmp_path, family,
-                                                               request):
+def test_a_single_member_checkpoint_reproduces_its_own_metrics(cli, nb301_tree, params_file, tmp_path, family, request):
     """Issue 10, point 11: a single member has std 0, so gaussian_nll is inf; the manifest wrote it
     as null and evaluate reported that the metrics did not reproduce."""
     if family == "gin":
         request.getfixturevalue("torch_one_thread")
     ckpt = tmp_path / "one"
-    cli.json("fit", "--data", nb301_tree, "--family", family, "--members", 1, "--params", params_file(family),
-             "--out", ckpt)
+    cli.json(
+        "fit", "--data", nb301_tree, "--family", family, "--members", 1, "--params", params_file(family), "--out", ckpt
+    )
     test = read_manifest(ckpt)["metrics"]["test"]
     assert test["gaussian_nll"] is None and test["not_finite"]["gaussian_nll"]["value"] == "inf"
     assert "std is 0" in test["not_finite"]["gaussian_nll"]["why"]
-    code, out, err = cli("evaluate", "--checkpoint", ckpt, "--data", nb301_tree, "--plot", tmp_path / "p.png",
-                         "--no-progress")
+    code, out, err = cli(
+        "evaluate", "--checkpoint", ckpt, "--data", nb301_tree, "--plot", tmp_path / "p.png", "--no-progress"
+    )
     assert code == 0, err
     assert "reproduces the checkpoint's recorded test metrics exactly" in out
 
@@ -176,28 +265,50 @@ def test_evaluate_fails_when_the_recorded_metrics_do_not_reproduce(cli, nb301_tr
     import hashlib
 
     ckpt = tmp_path / "ck"
-    cli.json("fit", "--data", nb301_tree, "--family", "knn", "--members", 2, "--params", params_file("knn"),
-             "--out", ckpt)
+    cli.json(
+        "fit", "--data", nb301_tree, "--family", "knn", "--members", 2, "--params", params_file("knn"), "--out", ckpt
+    )
     manifest = read_manifest(ckpt)
     manifest["metrics"]["test"]["mae"] += 0.5  # as if recorded by other package versions or hardware
     text = json.dumps(manifest, indent=2) + "\n"
     (ckpt / "manifest.json").write_text(text)
     (ckpt / "manifest.json.sha256").write_text(f"{hashlib.sha256(text.encode()).hexdigest()}  manifest.json\n")
-    code, out, err = cli("evaluate", "--checkpoint", ckpt, "--data", nb301_tree, "--plot", tmp_path / "p.png",
-                         "--no-progress")
+    code, out, err = cli(
+        "evaluate", "--checkpoint", ckpt, "--data", nb301_tree, "--plot", tmp_path / "p.png", "--no-progress"
+    )
     assert code == 1
     assert "do not reproduce" in err and "mae" in err and len(err.strip().splitlines()) == 1
-    code, out, err = cli("evaluate", "--checkpoint", ckpt, "--data", nb301_tree, "--plot", tmp_path / "p.png",
-                         "--no-progress", "--json")
+    code, out, err = cli(
+        "evaluate", "--checkpoint", ckpt, "--data", nb301_tree, "--plot", tmp_path / "p.png", "--no-progress", "--json"
+    )
     assert code == 1 and json.loads(out)["reproduces_manifest"] is False
 
 
 def test_a_row_split_is_recorded_and_rebuilt_by_evaluate(cli, nb201_table, params_file, tmp_path):
     ckpt = tmp_path / "rows"
-    fit = cli.json("fit", "--data", nb201_table, "--space", "nb201", "--family", "xgb", "--members", 2,
-                   "--params", params_file("xgb"), "--split", "rows:0.6,0.2,0.2", "--out", ckpt)
+    fit = cli.json(
+        "fit",
+        "--data",
+        nb201_table,
+        "--space",
+        "nb201",
+        "--family",
+        "xgb",
+        "--members",
+        2,
+        "--params",
+        params_file("xgb"),
+        "--split",
+        "rows:0.6,0.2,0.2",
+        "--out",
+        ckpt,
+    )
     split = read_manifest(ckpt)["split"]
-    assert {k: split[k] for k in ("kind", "fractions", "seed")} == {"kind": "random_by_row", "fractions": [0.6, 0.2, 0.2], "seed": 0}
+    assert {k: split[k] for k in ("kind", "fractions", "seed")} == {
+        "kind": "random_by_row",
+        "fractions": [0.6, 0.2, 0.2],
+        "seed": 0,
+    }
     assert sum(fit["sizes"].values()) == 243 and abs(fit["sizes"]["test"] - 0.2 * 243) <= 1
     ev = cli.json("evaluate", "--checkpoint", ckpt, "--data", nb201_table)
     assert ev["reproduces_manifest"] is True and ev["rows"] == fit["sizes"]["test"]
@@ -212,8 +323,23 @@ def test_rename_and_a_training_budget_from_the_cli(cli, tmp_path, params_file):
     code, _, err = cli("fit", "--data", table, "--family", "xgb", "--members", 1, "--no-progress")
     assert code == 1 and "val_accuracy" in err
     ckpt = tmp_path / "budget"
-    fit = cli.json("fit", "--data", table, "--rename", "valid_acc=val_accuracy", "--family", "xgb", "--members", 2,
-                   "--params", params_file("xgb"), "--train-size", 30, "--out", ckpt)
+    fit = cli.json(
+        "fit",
+        "--data",
+        table,
+        "--rename",
+        "valid_acc=val_accuracy",
+        "--family",
+        "xgb",
+        "--members",
+        2,
+        "--params",
+        params_file("xgb"),
+        "--train-size",
+        30,
+        "--out",
+        ckpt,
+    )
     assert fit["sizes"]["train"] == 30 and fit["split"]["train_size"] == 30
     ev = cli.json("evaluate", "--checkpoint", ckpt, "--data", table, "--rename", "valid_acc=val_accuracy")
     assert ev["reproduces_manifest"] is True

@@ -22,8 +22,23 @@ def test_threads_option_caps_the_workers_and_keeps_the_members(cli, nb201_table,
     outs = {}
     for threads in ("1", "2"):
         ckpt = tmp_path / threads
-        cli.json("fit", "--data", nb201_table, "--space", "nb201", "--family", "lgb", "--members", 3,
-                 "--params", params_file("lgb"), "--threads", threads, "--out", ckpt)
+        cli.json(
+            "fit",
+            "--data",
+            nb201_table,
+            "--space",
+            "nb201",
+            "--family",
+            "lgb",
+            "--members",
+            3,
+            "--params",
+            params_file("lgb"),
+            "--threads",
+            threads,
+            "--out",
+            ckpt,
+        )
         outs[threads] = _member_bytes(ckpt)
     assert seen == [1, 2]
     assert outs["1"] == outs["2"]

@@ -17,8 +17,11 @@ from surrogate.split_spec import rebuild_split, resolve_split
 @pytest.fixture(scope="module")
 def ds() -> Dataset:
     archs = sample(60, rng=0)
-    records = [{"arch": g, "val_accuracy": 90.0, "seed": s, "source": "re" if i % 3 == 0 else "rs"}
-               for i, g in enumerate(archs) for s in range(2)]
+    records = [
+        {"arch": g, "val_accuracy": 90.0, "seed": s, "source": "re" if i % 3 == 0 else "rs"}
+        for i, g in enumerate(archs)
+        for s in range(2)
+    ]
     return Dataset.from_records(records)
 
 
@@ -27,8 +30,9 @@ def _partition(parts, n):
     assert sorted(allrows.tolist()) == list(range(n)), "every row in exactly one part"
 
 
-@pytest.mark.parametrize("spec", ["random", "random:0.6,0.2,0.2", "rows", "rows:0.5,0.25,0.25",
-                                  "leave-out:source=re", "leave-out:seed=1"])
+@pytest.mark.parametrize(
+    "spec", ["random", "random:0.6,0.2,0.2", "rows", "rows:0.5,0.25,0.25", "leave-out:source=re", "leave-out:seed=1"]
+)
 def test_resolve_then_rebuild_from_json(ds, spec):
     parts, desc = resolve_split(ds, spec, seed=7)
     _partition(parts, len(ds))
@@ -73,9 +77,17 @@ def test_rebuild_on_other_data_is_refused(ds):
 
 @pytest.mark.parametrize(
     "spec, message",
-    [("", "split spec"), ("thirds", "unknown split"), ("random:0.5,0.5", "three fractions"),
-     ("random:a,b,c", "numbers"), ("random:0.5,0.4,0.4", "sum to 1"), ("official:", "split folder"),
-     ("leave-out:source", "COLUMN=VALUE"), ("leave-out:nope=1", "no column"), ("leave-out:source=ls", "values present")],
+    [
+        ("", "split spec"),
+        ("thirds", "unknown split"),
+        ("random:0.5,0.5", "three fractions"),
+        ("random:a,b,c", "numbers"),
+        ("random:0.5,0.4,0.4", "sum to 1"),
+        ("official:", "split folder"),
+        ("leave-out:source", "COLUMN=VALUE"),
+        ("leave-out:nope=1", "no column"),
+        ("leave-out:source=ls", "values present"),
+    ],
 )
 def test_bad_specs_say_what_to_do(ds, spec, message):
     with pytest.raises(ValueError, match=message):

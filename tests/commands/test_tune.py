@@ -20,8 +20,21 @@ def _count(storage: str, name: str) -> int:
 def test_tune_twice_continues_the_study_then_fit_reads_the_best(cli, nb201_table, params_file, tmp_path):
     storage = f"sqlite:///{tmp_path / 'tune.db'}"
     best = tmp_path / "best.yaml"
-    args = ("tune", "--data", nb201_table, "--space", "nb201", "--family", "xgb", "--storage", storage,
-            "--params", params_file("xgb"), "--best-params", best)
+    args = (
+        "tune",
+        "--data",
+        nb201_table,
+        "--space",
+        "nb201",
+        "--family",
+        "xgb",
+        "--storage",
+        storage,
+        "--params",
+        params_file("xgb"),
+        "--best-params",
+        best,
+    )
     first = cli.json(*args, "--trials", 2)
     assert first["n_trials"] == 2 and first["study_name"] == "xgb-val_accuracy"
     second = cli.json(*args, "--trials", 3)
@@ -40,16 +53,44 @@ def test_tune_twice_continues_the_study_then_fit_reads_the_best(cli, nb201_table
     assert doc["family"] == "xgb" and doc["params"]["n_estimators"] == 20  # fixed parameters stay fixed
     assert read_params(best, family="xgb") == second["best_params"]
     ckpt = tmp_path / "tuned"
-    cli.json("fit", "--data", nb201_table, "--space", "nb201", "--family", "xgb", "--members", 2,
-             "--params", best, "--out", ckpt)
+    cli.json(
+        "fit",
+        "--data",
+        nb201_table,
+        "--space",
+        "nb201",
+        "--family",
+        "xgb",
+        "--members",
+        2,
+        "--params",
+        best,
+        "--out",
+        ckpt,
+    )
     hyper = read_manifest(ckpt)["hyperparameters"]
     assert {k: hyper[k] for k in second["best_params"]} == second["best_params"]
 
 
 def test_a_study_refuses_other_settings(cli, nb201_table, params_file, tmp_path):
     storage = f"sqlite:///{tmp_path / 'tune.db'}"
-    args = ("tune", "--data", nb201_table, "--space", "nb201", "--family", "knn", "--storage", storage,
-            "--params", params_file("knn"), "--best-params", tmp_path / "b.yaml", "--trials", 1)
+    args = (
+        "tune",
+        "--data",
+        nb201_table,
+        "--space",
+        "nb201",
+        "--family",
+        "knn",
+        "--storage",
+        storage,
+        "--params",
+        params_file("knn"),
+        "--best-params",
+        tmp_path / "b.yaml",
+        "--trials",
+        1,
+    )
     cli.json(*args)
     code, _, err = cli(*args, "--seed", 1, "--no-progress")  # another split: values would not compare
     assert code == 1 and "other settings" in err and "split" in err
@@ -58,8 +99,12 @@ def test_a_study_refuses_other_settings(cli, nb201_table, params_file, tmp_path)
 
 
 def test_params_file_round_trip_and_errors(tmp_path):
-    path = write_params(tmp_path / "p.yaml", {"max_features": 0.1234567890123, "max_depth": None, "seed": 5},
-                        family="rf", meta={"best_value": 1.5})
+    path = write_params(
+        tmp_path / "p.yaml",
+        {"max_features": 0.1234567890123, "max_depth": None, "seed": 5},
+        family="rf",
+        meta={"best_value": 1.5},
+    )
     # floats come back exactly, None stays None, the seed is dropped, meta is ignored
     assert read_params(path, family="rf") == {"max_features": 0.1234567890123, "max_depth": None}
     with pytest.raises(ValueError, match="not 'xgb'"):
@@ -124,8 +169,9 @@ def test_gin_trials_are_pruned_on_validation_loss(nb301_tree, tmp_path, torch_on
             return trial.last_step is not None and trial.last_step >= 1
 
     with pytest.raises(RuntimeError, match="no complete trial"):  # every trial pruned
-        tune(ds, "gin", n_trials=2, storage=storage, pruner=Always(),
-             fixed={"epochs": 4, "hidden_dim": 8, "n_layers": 2})
+        tune(
+            ds, "gin", n_trials=2, storage=storage, pruner=Always(), fixed={"epochs": 4, "hidden_dim": 8, "n_layers": 2}
+        )
     study = optuna.load_study(study_name="gin-val_accuracy", storage=storage)
     assert [t.state for t in study.trials] == [optuna.trial.TrialState.PRUNED] * 2
     assert all(t.last_step == 1 for t in study.trials)

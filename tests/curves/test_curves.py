@@ -127,8 +127,16 @@ def test_a_bundle_fit_on_a_dataset_round_trips_and_ends_at_the_final_prediction(
         base = 80 + rng.normal()
         for s in range(2):
             c = (base + np.linspace(-8, 0, 4) + rng.normal(0, 0.3, 4)).tolist()
-            recs.append({"arch": g, "val_accuracy": c[-1], "train_time": 10.0, "seed": s, "val_curve": c,
-                         "curve_eval_time": 2.0})
+            recs.append(
+                {
+                    "arch": g,
+                    "val_accuracy": c[-1],
+                    "train_time": 10.0,
+                    "seed": s,
+                    "val_curve": c,
+                    "curve_eval_time": 2.0,
+                }
+            )
     recs.append({"arch": sample(1, rng=9)[0], "val_accuracy": 80.0, "train_time": 10.0, "seed": 0, "val_curve": None})
     ds = Dataset.from_records(recs)
     space = get_space("darts")
@@ -141,6 +149,8 @@ def test_a_bundle_fit_on_a_dataset_round_trips_and_ends_at_the_final_prediction(
     keys = space.noise_keys(archs[:5])
     noisy = back.noisy_curves(X, final, keys, seed=4, final_std=0.5)
     np.testing.assert_array_equal(noisy[:, -1], final + 0.5 * standard_normal(keys, 4))
-    np.testing.assert_allclose(back.cost.elapsed(np.array([10.0]))[0], 10.0 * np.arange(1, 5) / 4 + 2.0 * np.arange(1, 5))
+    np.testing.assert_allclose(
+        back.cost.elapsed(np.array([10.0]))[0], 10.0 * np.arange(1, 5) / 4 + 2.0 * np.arange(1, 5)
+    )
     with pytest.raises(ValueError, match="at least 50"):
         CurveBundle.fit(ds, space, min_architectures=50)

@@ -84,17 +84,25 @@ def write_json(path: Path, obj: object) -> Path:
 
 
 NORMAL = [
-    ("sep_conv_3x3", 0), ("sep_conv_5x5", 1),
-    ("dil_conv_3x3", 0), ("skip_connect", 2),
-    ("max_pool_3x3", 1), ("avg_pool_3x3", 3),
-    ("sep_conv_3x3", 2), ("dil_conv_5x5", 0),
+    ("sep_conv_3x3", 0),
+    ("sep_conv_5x5", 1),
+    ("dil_conv_3x3", 0),
+    ("skip_connect", 2),
+    ("max_pool_3x3", 1),
+    ("avg_pool_3x3", 3),
+    ("sep_conv_3x3", 2),
+    ("dil_conv_5x5", 0),
 ]
 #: The same cell with nodes 4 and 5 relabelled and the two inputs of each node listed the other way.
 NORMAL_RELABELLED = [
-    ("sep_conv_5x5", 1), ("sep_conv_3x3", 0),
-    ("skip_connect", 2), ("dil_conv_3x3", 0),
-    ("dil_conv_5x5", 0), ("sep_conv_3x3", 2),
-    ("avg_pool_3x3", 3), ("max_pool_3x3", 1),
+    ("sep_conv_5x5", 1),
+    ("sep_conv_3x3", 0),
+    ("skip_connect", 2),
+    ("dil_conv_3x3", 0),
+    ("dil_conv_5x5", 0),
+    ("sep_conv_3x3", 2),
+    ("avg_pool_3x3", 3),
+    ("max_pool_3x3", 1),
 ]
 REDUCE = [("max_pool_3x3", 0), ("max_pool_3x3", 1)] * 4
 

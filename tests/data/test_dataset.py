@@ -18,17 +18,19 @@ def small(n=6, seed=0, seeds_per_arch=1):
     records = []
     for g in sample(n, rng=rng):
         for s in range(seeds_per_arch):
-            records.append({
-                "arch": g,
-                "val_accuracy": float(rng.uniform(80, 95)),
-                "test_accuracy": float(rng.uniform(80, 95)),
-                "train_time": float(rng.uniform(10, 100)),
-                "params": int(rng.integers(1000, 5000)),
-                "epochs": 3,
-                "seed": s,
-                "source": "rs",
-                "lr": 0.1,
-            })
+            records.append(
+                {
+                    "arch": g,
+                    "val_accuracy": float(rng.uniform(80, 95)),
+                    "test_accuracy": float(rng.uniform(80, 95)),
+                    "train_time": float(rng.uniform(10, 100)),
+                    "params": int(rng.integers(1000, 5000)),
+                    "epochs": 3,
+                    "seed": s,
+                    "source": "rs",
+                    "lr": 0.1,
+                }
+            )
     return Dataset.from_records(records)
 
 
@@ -47,10 +49,12 @@ def test_from_records_canonicalises_and_fills_missing_columns():
 
 def test_from_records_accepts_config_and_compact_forms():
     g = sample(1, rng=5)[0]
-    ds = Dataset.from_records([
-        {"arch": g.to_config(), "val_accuracy": 1.0},
-        {"arch": [list(map(list, c)) for c in g.to_compact()], "val_accuracy": 2.0},
-    ])
+    ds = Dataset.from_records(
+        [
+            {"arch": g.to_config(), "val_accuracy": 1.0},
+            {"arch": [list(map(list, c)) for c in g.to_compact()], "val_accuracy": 2.0},
+        ]
+    )
     assert set(ds.column("arch_hash")) == {arch_hash(g)}
 
 
@@ -150,13 +154,15 @@ def test_dedupe_keeps_first_of_each_arch_and_seed():
     a = Genotype(normal=NORMAL, reduce=REDUCE)
     b = Genotype(normal=NORMAL_RELABELLED, reduce=REDUCE)  # isomorphic to a
     c = sample(1, rng=2)[0]
-    ds = Dataset.from_records([
-        {"arch": a, "val_accuracy": 1.0, "seed": 0},
-        {"arch": b, "val_accuracy": 2.0, "seed": 0},  # duplicate of row 0
-        {"arch": b, "val_accuracy": 3.0, "seed": 1},
-        {"arch": c, "val_accuracy": 4.0, "seed": 0},
-        {"arch": c, "val_accuracy": 5.0, "seed": 0},  # duplicate of row 3
-    ])
+    ds = Dataset.from_records(
+        [
+            {"arch": a, "val_accuracy": 1.0, "seed": 0},
+            {"arch": b, "val_accuracy": 2.0, "seed": 0},  # duplicate of row 0
+            {"arch": b, "val_accuracy": 3.0, "seed": 1},
+            {"arch": c, "val_accuracy": 4.0, "seed": 0},
+            {"arch": c, "val_accuracy": 5.0, "seed": 0},  # duplicate of row 3
+        ]
+    )
     out, dropped = ds.dedupe()
     assert dropped == 2
     assert out.column("val_accuracy").tolist() == [1.0, 3.0, 4.0]
@@ -184,11 +190,13 @@ def test_mean_over_seeds_matches_a_direct_computation():
 
 def test_mean_over_seeds_keeps_fidelities_apart():
     g = sample(1, rng=0)[0]
-    ds = Dataset.from_records([
-        {"arch": g, "val_accuracy": 80.0, "epochs": 3, "seed": 0},
-        {"arch": g, "val_accuracy": 90.0, "epochs": 9, "seed": 0},
-        {"arch": g, "val_accuracy": 82.0, "epochs": 3, "seed": 1},
-    ])
+    ds = Dataset.from_records(
+        [
+            {"arch": g, "val_accuracy": 80.0, "epochs": 3, "seed": 0},
+            {"arch": g, "val_accuracy": 90.0, "epochs": 9, "seed": 0},
+            {"arch": g, "val_accuracy": 82.0, "epochs": 3, "seed": 1},
+        ]
+    )
     means = ds.mean_over_seeds()
     assert means.column("epochs").tolist() == [3, 9]
     assert means.column("val_accuracy").tolist() == [81.0, 90.0]
@@ -219,9 +227,13 @@ def test_architectures_are_parsed_by_the_dataset_space():
 
 def test_genotypes_reads_other_string_forms_when_the_hash_is_given():
     g = sample(1, rng=9)[0]
-    ds = Dataset.from_arrow(pa.table({
-        "arch": [str(g), str(g).replace("[", "(").replace("]", ")"), json.dumps(g.to_config())],
-        "arch_hash": [arch_hash(g)] * 3,
-        "val_accuracy": [1.0, 2.0, 3.0],
-    }))
+    ds = Dataset.from_arrow(
+        pa.table(
+            {
+                "arch": [str(g), str(g).replace("[", "(").replace("]", ")"), json.dumps(g.to_config())],
+                "arch_hash": [arch_hash(g)] * 3,
+                "val_accuracy": [1.0, 2.0, 3.0],
+            }
+        )
+    )
     assert ds.genotypes() == [g, g, Genotype.from_config(g.to_config())]

@@ -8,11 +8,18 @@ from surrogate.space import sample
 
 def _ds(fidelities):
     archs = sample(len(fidelities), rng=0)
-    return Dataset.from_records([
-        {"arch": str(g), "val_accuracy": 80.0 + i, "train_time": 10.0, "seed": 0,
-         "fidelity": json.dumps(f, sort_keys=True) if isinstance(f, dict) else f}
-        for i, (g, f) in enumerate(zip(archs, fidelities))
-    ])
+    return Dataset.from_records(
+        [
+            {
+                "arch": str(g),
+                "val_accuracy": 80.0 + i,
+                "train_time": 10.0,
+                "seed": 0,
+                "fidelity": json.dumps(f, sort_keys=True) if isinstance(f, dict) else f,
+            }
+            for i, (g, f) in enumerate(zip(archs, fidelities))
+        ]
+    )
 
 
 def test_a_setting_missing_from_older_files_is_not_another_fidelity():

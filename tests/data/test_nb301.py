@@ -67,11 +67,14 @@ def test_non_result_files_are_ignored(make_tree):
 def test_generator_file_names_follow_the_numbered_ones(make_tree):
     root, _ = make_tree({"rs": 2})
     g = sample(1, rng=11)[0]
-    r = make_result(g, val_accuracy=90.0, test_accuracy=90.0, runtime=1.0, params=1, epochs=1, seed=3,
-                    source="rs")
+    r = make_result(g, val_accuracy=90.0, test_accuracy=90.0, runtime=1.0, params=1, epochs=1, seed=3, source="rs")
     write_result(root / "rs" / f"results_{arch_hash(g)}_s3.json", r)
     ds, report = read_nb301(root, progress=False)
-    assert ds.column("path").tolist() == ["rs/results_0.json", "rs/results_1.json", f"rs/results_{arch_hash(g)}_s3.json"]
+    assert ds.column("path").tolist() == [
+        "rs/results_0.json",
+        "rs/results_1.json",
+        f"rs/results_{arch_hash(g)}_s3.json",
+    ]
     assert ds.column("seed").tolist() == [-1, -1, 3]
 
 
@@ -93,8 +96,9 @@ def test_duplicates_are_dropped_and_counted(make_tree):
 def test_same_architecture_other_seed_is_kept(tmp_path):
     g = sample(1, rng=0)[0]
     for seed in (0, 1, 0):
-        r = make_result(g, val_accuracy=90.0 + seed, test_accuracy=None, runtime=5.0, params=10,
-                        epochs=3, seed=seed, source="rs")
+        r = make_result(
+            g, val_accuracy=90.0 + seed, test_accuracy=None, runtime=5.0, params=10, epochs=3, seed=seed, source="rs"
+        )
         n = len(list((tmp_path / "rs").glob("*.json"))) if (tmp_path / "rs").exists() else 0
         write_result(tmp_path / "rs" / f"results_{n}.json", r)
     ds, report = read_nb301(tmp_path, progress=False)
@@ -115,7 +119,12 @@ def _bad_files(root, good: dict):
     (root / "rs" / "results_101.json").write_bytes(b"\xff\xfe\x00binary")
     bad["rs/results_101.json"] = "cannot read (UnicodeDecodeError"
     nan = official_result(g, 90.0, 90.0, 10.0)
-    put("results_102.json", json.dumps(nan).replace('"val_accuracy": 90.0', '"val_accuracy": NaN'), "val_accuracy is NaN", raw=True)
+    put(
+        "results_102.json",
+        json.dumps(nan).replace('"val_accuracy": 90.0', '"val_accuracy": NaN'),
+        "val_accuracy is NaN",
+        raw=True,
+    )
     put("results_103.json", official_result(g, 150.0, 90.0, 10.0), "val_accuracy is 150.0, outside [0, 100]")
     put("results_104.json", official_result(g, 90.0, -1.0, 10.0), "test_accuracy is -1.0, outside")
     put("results_105.json", official_result(g, 90.0, 90.0, -5.0), "runtime is -5.0; it must be >= 0")
@@ -160,9 +169,19 @@ def test_generator_schema_round_trip(tmp_path):
     g = sample(1, rng=4)[0]
     fidelity = {"name": "pilot", "layers": 5, "channels": 8, "epochs": 3}
     result = make_result(
-        g, val_accuracy=86.5, test_accuracy=float("nan"), runtime=123.4, params=40_000, epochs=3,
-        seed=7, source="re", train_accuracy=88.0, flops=1.5e6, fidelity=fidelity,
-        learning_curves={"train_loss": [1.0, 0.5, 0.4]}, info={"eval_time": 2.0},
+        g,
+        val_accuracy=86.5,
+        test_accuracy=float("nan"),
+        runtime=123.4,
+        params=40_000,
+        epochs=3,
+        seed=7,
+        source="re",
+        train_accuracy=88.0,
+        flops=1.5e6,
+        fidelity=fidelity,
+        learning_curves={"train_loss": [1.0, 0.5, 0.4]},
+        info={"eval_time": 2.0},
         extra={"hardware": {"device": "cpu"}},
     )
     path = write_result(tmp_path / "re" / "results_0.json", result)
@@ -183,12 +202,26 @@ def test_reads_the_generator_worker_output_shape(tmp_path):
     g = sample(1, rng=6)[0]
     result = {
         "optimized_hyperparamater_config": g.to_config(),
-        "budget": 3, "runtime": 50.0, "test_accuracy": float("nan"),
-        "info": [{"val_accuracy": 85.0, "train_accuracy": 84.0, "model_parameters": 30_000,
-                  "epochs": 3, "flops": 2_000_000, "eval_time": 1.0}],
+        "budget": 3,
+        "runtime": 50.0,
+        "test_accuracy": float("nan"),
+        "info": [
+            {
+                "val_accuracy": 85.0,
+                "train_accuracy": 84.0,
+                "model_parameters": 30_000,
+                "epochs": 3,
+                "flops": 2_000_000,
+                "eval_time": 1.0,
+            }
+        ],
         "learning_curves": {"train_loss": [1.0, 0.6, 0.5]},
-        "genotype": str(g), "arch_hash": arch_hash(g), "seed": 1,
-        "fidelity": {"name": "x", "epochs": 3}, "flops": 2_000_000, "hardware": {"device": "cpu"},
+        "genotype": str(g),
+        "arch_hash": arch_hash(g),
+        "seed": 1,
+        "fidelity": {"name": "x", "epochs": 3},
+        "flops": 2_000_000,
+        "hardware": {"device": "cpu"},
     }
     (tmp_path / "rs").mkdir()
     (tmp_path / "rs" / "results_0.json").write_text(json.dumps(result))  # Python writes NaN

@@ -26,8 +26,14 @@ def seeded_dataset(n_arch=40, seed=0):
     records = []
     for g in sample(n_arch, rng=rng):
         for s in range(int(rng.integers(1, 4))):
-            records.append({"arch": g, "val_accuracy": float(rng.uniform(80, 95)), "seed": s,
-                            "source": str(rng.choice(["rs", "re", "de"]))})
+            records.append(
+                {
+                    "arch": g,
+                    "val_accuracy": float(rng.uniform(80, 95)),
+                    "seed": s,
+                    "source": str(rng.choice(["rs", "re", "de"])),
+                }
+            )
     records.append({"arch": Genotype(normal=NORMAL, reduce=REDUCE), "val_accuracy": 90.0, "seed": 0})
     records.append({"arch": Genotype(normal=NORMAL_RELABELLED, reduce=REDUCE), "val_accuracy": 91.0, "seed": 1})
     return Dataset.from_records(records)
@@ -42,8 +48,11 @@ def test_random_split_partitions_rows_without_arch_leakage():
     sets = [set(hashes[p]) for p in parts]
     assert not (sets[0] & sets[1]) and not (sets[0] & sets[2]) and not (sets[1] & sets[2])
     n_arch = len(set(hashes))
-    assert [len(s) for s in sets] == [round(0.6 * n_arch), round(0.8 * n_arch) - round(0.6 * n_arch),
-                                      n_arch - round(0.8 * n_arch)]
+    assert [len(s) for s in sets] == [
+        round(0.6 * n_arch),
+        round(0.8 * n_arch) - round(0.6 * n_arch),
+        n_arch - round(0.8 * n_arch),
+    ]
     # the isomorphic copies (last two rows) share a hash, hence a part
     assert any({len(ds) - 2, len(ds) - 1} <= set(p.tolist()) for p in parts)
 
@@ -63,7 +72,9 @@ def test_random_split_does_not_depend_on_row_order():
     shuffled = ds.take(perm)
     hashes = ds.column("arch_hash")
     part_of = {h: k for k, p in enumerate(random_split(ds, rng=1)) for h in hashes[p]}
-    part_of_shuffled = {h: k for k, p in enumerate(random_split(shuffled, rng=1)) for h in shuffled.column("arch_hash")[p]}
+    part_of_shuffled = {
+        h: k for k, p in enumerate(random_split(shuffled, rng=1)) for h in shuffled.column("arch_hash")[p]
+    }
     assert part_of == part_of_shuffled
 
 
@@ -122,12 +133,19 @@ def test_official_split_reports_what_does_not_resolve(make_tree, tmp_path):
     ds, read_report = read_nb301(root, progress=False)
     assert read_report.n_skipped == 1
     foreign = "/home/author/nb301"
-    split_dir = _write_split(tmp_path / "leave_out_re", {
-        "train": [f"{foreign}/rs/results_0.json", f"{foreign}/rs/results_77.json", "results_1.json",
-                  f"{foreign}/tpe/results_0.json"],
-        "val": [f"{foreign}/rs/results_1.json", f"{foreign}/re/results_9.json"],
-        "test": [f"{foreign}/re/results_0.json", f"{foreign}/rs/results_0.json"],
-    })
+    split_dir = _write_split(
+        tmp_path / "leave_out_re",
+        {
+            "train": [
+                f"{foreign}/rs/results_0.json",
+                f"{foreign}/rs/results_77.json",
+                "results_1.json",
+                f"{foreign}/tpe/results_0.json",
+            ],
+            "val": [f"{foreign}/rs/results_1.json", f"{foreign}/re/results_9.json"],
+            "test": [f"{foreign}/re/results_0.json", f"{foreign}/rs/results_0.json"],
+        },
+    )
     splits, report = official_split(ds, split_dir, root)
     assert ds.column("path")[splits["train"]].tolist() == ["rs/results_0.json"]
     assert ds.column("path")[splits["val"]].tolist() == ["rs/results_1.json"]

@@ -28,11 +28,15 @@ def _csv(path, header, rows):
 
 def test_csv_with_genotype_strings_configs_and_extras(tmp_path):
     gs = sample(3, rng=0)
-    path = _csv(tmp_path / "evals.csv", ["genotype", "val_accuracy", "test_accuracy", "seed", "lr", "note"], [
-        [str(gs[0]), "91.5", "90.1", "0", "0.1", "first"],
-        [json.dumps(gs[1].to_config()), "92", "", "1", "0.05", "second"],
-        [str(gs[2]), "93", "92", "", "1", ""],
-    ])
+    path = _csv(
+        tmp_path / "evals.csv",
+        ["genotype", "val_accuracy", "test_accuracy", "seed", "lr", "note"],
+        [
+            [str(gs[0]), "91.5", "90.1", "0", "0.1", "first"],
+            [json.dumps(gs[1].to_config()), "92", "", "1", "0.05", "second"],
+            [str(gs[2]), "93", "92", "", "1", ""],
+        ],
+    )
     ds, report = read_table(path, progress=False)
     assert report.ok and report.n_seen == report.n_read == 3
     assert ds.column("arch_hash").tolist() == [arch_hash(g) for g in gs]
@@ -46,16 +50,20 @@ def test_csv_with_genotype_strings_configs_and_extras(tmp_path):
 
 def test_csv_bad_rows_are_reported_with_line_numbers(tmp_path):
     g = sample(1, rng=1)[0]
-    path = _csv(tmp_path / "t.csv", ["arch", "val_accuracy", "train_time"], [
-        [str(g), "90", "10"],
-        [str(g).replace(repr(g.normal[0][0]), "'conv_9x9'", 1), "90", "10"],
-        [str(g), "nan", "10"],
-        [str(g), "101", "10"],
-        [str(g), "90", "-3"],
-        [str(g), "ninety", "10"],
-        [str(g), "", "10"],
-        [str(g), "90", "10", "surplus"],
-    ])
+    path = _csv(
+        tmp_path / "t.csv",
+        ["arch", "val_accuracy", "train_time"],
+        [
+            [str(g), "90", "10"],
+            [str(g).replace(repr(g.normal[0][0]), "'conv_9x9'", 1), "90", "10"],
+            [str(g), "nan", "10"],
+            [str(g), "101", "10"],
+            [str(g), "90", "-3"],
+            [str(g), "ninety", "10"],
+            [str(g), "", "10"],
+            [str(g), "90", "10", "surplus"],
+        ],
+    )
     ds, report = read_table(path, progress=False)
     assert len(ds) == 1 and report.n_seen == 8 and report.n_skipped == 7
     lines = {where.rsplit(":", 1)[1]: reason for where, reason in report.problems}
@@ -77,8 +85,9 @@ def test_csv_column_names_and_renames(tmp_path):
         read_table(path)
     with pytest.raises(ValueError, match="no 'val_accuracy' column"):
         read_table(path, arch_column="cell")
-    ds, _ = read_table(path, arch_column="cell", rename={"valid_acc": "val_accuracy", "runtime": "train_time"},
-                       source="mine")
+    ds, _ = read_table(
+        path, arch_column="cell", rename={"valid_acc": "val_accuracy", "runtime": "train_time"}, source="mine"
+    )
     assert ds.column("val_accuracy").tolist() == [88.0] and ds.column("train_time").tolist() == [12.5]
     assert ds.column("source").tolist() == ["mine"]
 
@@ -107,8 +116,13 @@ def test_jsonl_with_any_architecture_form(tmp_path):
 
 def test_parquet_tables_and_dataset_round_trip(tmp_path):
     gs = sample(4, rng=4)
-    table = pa.table({"genotype": [str(g) for g in gs], "val_accuracy": [90.0, 91.0, None, 93.0],
-                      "epochs": pa.array([3, 3, 3, 3], pa.int32())})
+    table = pa.table(
+        {
+            "genotype": [str(g) for g in gs],
+            "val_accuracy": [90.0, 91.0, None, 93.0],
+            "epochs": pa.array([3, 3, 3, 3], pa.int32()),
+        }
+    )
     pq.write_table(table, tmp_path / "t.parquet")
     ds, report = read_table(tmp_path / "t.parquet", progress=False)
     assert len(ds) == 3 and report.n_skipped == 1 and "val_accuracy is missing" in report.problems[0][1]
@@ -134,8 +148,11 @@ def test_whole_file_problems_raise(tmp_path):
 
 def test_dedupe_option(tmp_path):
     g = sample(1, rng=5)[0]
-    path = _csv(tmp_path / "t.csv", ["arch", "val_accuracy", "seed"], [[str(g), "90", "0"], [str(g), "91", "0"],
-                                                                       [str(g), "92", "1"]])
+    path = _csv(
+        tmp_path / "t.csv",
+        ["arch", "val_accuracy", "seed"],
+        [[str(g), "90", "0"], [str(g), "91", "0"], [str(g), "92", "1"]],
+    )
     ds, report = read_table(path, dedupe=True, progress=False)
     assert ds.column("val_accuracy").tolist() == [90.0, 92.0] and report.n_duplicates == 1
     assert len(read_table(path, dedupe=False, progress=False)[0]) == 3
@@ -150,7 +167,11 @@ def test_mixed_types_in_an_extra_column_name_the_column(tmp_path):
 
 
 _G = sample(1, rng=7)[0]
-_VALUE = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8) | st.lists(st.integers(), max_size=3)
+_VALUE = (
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8) | st.lists(st.integers(), max_size=3)
+)
+
+
 def _mostly(valid):
     """``valid`` four times in five, any other value otherwise."""
     return st.tuples(st.integers(0, 4), valid, _VALUE).map(lambda t: t[2] if t[0] == 0 else t[1])
@@ -218,10 +239,13 @@ def test_a_csv_with_a_byte_order_mark_reads(tmp_path):
     assert read_table(jsonl, progress=False)[1].ok
 
 
-@pytest.mark.parametrize("values, warning", [
-    (["90", "90", "90"], "every val_accuracy is 90"),
-    (["0.91", "0.92", "0.935"], "look like fractions"),
-])
+@pytest.mark.parametrize(
+    "values, warning",
+    [
+        (["90", "90", "90"], "every val_accuracy is 90"),
+        (["0.91", "0.92", "0.935"], "look like fractions"),
+    ],
+)
 def test_suspicious_targets_are_warned_about(tmp_path, caplog, values, warning):
     gs = sample(3, rng=9)
     path = _csv(tmp_path / "t.csv", ["arch", "val_accuracy"], [[str(g), v] for g, v in zip(gs, values)])
@@ -238,10 +262,17 @@ def test_non_ascii_digits_are_refused(tmp_path):
     """int('١') is 1 and float('٩١') is 91.0: an index or a number must be written in ASCII digits."""
     g = KNOWN["darts_v2"]
     arabic = str(g).replace("('sep_conv_3x3', 1)", "('sep_conv_3x3', \u0661)", 1)
-    path = _csv(tmp_path / "t.csv", ["arch", "val_accuracy", "seed"], [
-        [str(g), "91.5", "0"], [arabic, "91.5", "1"], [str(g), "\u0669\u0661", "2"], [str(g), "92", "\u0663"],
-        [str(g), "9_1", "4"],
-    ])
+    path = _csv(
+        tmp_path / "t.csv",
+        ["arch", "val_accuracy", "seed"],
+        [
+            [str(g), "91.5", "0"],
+            [arabic, "91.5", "1"],
+            [str(g), "\u0669\u0661", "2"],
+            [str(g), "92", "\u0663"],
+            [str(g), "9_1", "4"],
+        ],
+    )
     ds, report = read_table(path, progress=False)
     assert len(ds) == 1 and report.n_skipped == 4, report.problems
     reasons = [why for _, why in report.problems]
@@ -256,7 +287,9 @@ def test_an_optional_column_of_another_type_is_kept_not_a_reason_to_drop_rows(tm
 
     path = tmp_path / "m.csv"
     archs = sample(12, rng=2)
-    path.write_text("arch,val_accuracy,params\n" + "".join(f'"{g}",{80 + i},{0.5 + i / 100}\n' for i, g in enumerate(archs)))
+    path.write_text(
+        "arch,val_accuracy,params\n" + "".join(f'"{g}",{80 + i},{0.5 + i / 100}\n' for i, g in enumerate(archs))
+    )
     with caplog.at_level(logging.WARNING, logger="surrogate.data"):
         ds, report = read_table(path)
     assert len(ds) == 12 and report.n_skipped == 0

@@ -18,8 +18,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import doc_commands as dc  # noqa: E402
 
 BLOCKS = [b for path in dc.documents() for b in dc.blocks(path)]
-COMMANDS = [(f"{b.path.relative_to(ROOT)}:{line}", cmd) for b in BLOCKS if b.lang in dc.SHELL
-            for line, cmd in b.commands()]
+COMMANDS = [
+    (f"{b.path.relative_to(ROOT)}:{line}", cmd) for b in BLOCKS if b.lang in dc.SHELL for line, cmd in b.commands()
+]
 RUN = [b for b in BLOCKS if b.marker == "run"]
 
 
@@ -40,10 +41,13 @@ def test_run_block_runs_and_prints_what_the_docs_say(block, tmp_path):
         rc, out = dc.run_block(block, cwd, timeout=300)
     assert rc == 0, f"{block.where} exited {rc}:\n{out[-3000:]}"
     if block.output is not None:
-        assert dc.compare_output(block.output.body, out) is None, f"{block.where}: {dc.compare_output(block.output.body, out)}"
+        assert dc.compare_output(block.output.body, out) is None, (
+            f"{block.where}: {dc.compare_output(block.output.body, out)}"
+        )
 
 
 # --- the checker itself -------------------------------------------------------------------------
+
 
 def test_a_wrong_flag_a_bad_choice_and_a_missing_script_are_caught():
     assert "unrecognized arguments" in dc.check_command("surrogate query --known darts_v1 --no-such-flag")
@@ -57,7 +61,9 @@ def test_ellipses_pipes_comments_and_continuations_are_handled(tmp_path):
     assert dc.check_command("surrogate sample -n 3 --seed 0 > archs.txt") is None
     assert dc.check_command("python bench/ood.py --n 10 --json | head") is None
     md = tmp_path / "x.md"
-    md.write_text("text\n<!-- doc: skip (why not) -->\n```bash\nsurrogate query \\\n  --known darts_v1  # a comment\n```\n")
+    md.write_text(
+        "text\n<!-- doc: skip (why not) -->\n```bash\nsurrogate query \\\n  --known darts_v1  # a comment\n```\n"
+    )
     (block,) = dc.blocks(md)
     assert (block.marker, block.why) == ("skip", "why not")
     assert block.commands() == [(4, "surrogate query    --known darts_v1")]
@@ -71,6 +77,8 @@ def test_output_comparison_finds_a_changed_number():
 
 def test_an_output_block_attaches_to_the_block_before_it(tmp_path):
     md = tmp_path / "x.md"
-    md.write_text("<!-- doc: run -->\n```bash\nsurrogate sample -n 1\n```\n\nprints\n\n<!-- doc: output -->\n```text\nX\n```\n")
+    md.write_text(
+        "<!-- doc: run -->\n```bash\nsurrogate sample -n 1\n```\n\nprints\n\n<!-- doc: output -->\n```text\nX\n```\n"
+    )
     first, second = dc.blocks(md)
     assert first.output is second and second.body == "X\n"

@@ -32,6 +32,7 @@ def random_isomorph(g: Genotype, rng: np.random.Generator) -> Genotype:
 
 def narrow(g: Genotype, rng: np.random.Generator, ops=("sep_conv_3x3", "max_pool_3x3")) -> Genotype:
     """``g`` with every op redrawn from a small alphabet, so isomorphic twins become common."""
+
     def cell(c):
         return tuple((ops[int(rng.integers(len(ops)))], inp) for _, inp in c)
 

@@ -30,8 +30,12 @@ def test_dense_graphs_are_the_graph_batch_graphs():
 
 def test_isomorphic_architectures_give_equal_dense_graphs():
     a = sample(1, rng=9)[0]
-    swapped = type(a)(normal=[p for j in range(0, 8, 2) for p in (a.normal[j + 1], a.normal[j])],
-                      normal_concat=a.normal_concat, reduce=a.reduce, reduce_concat=a.reduce_concat)
+    swapped = type(a)(
+        normal=[p for j in range(0, 8, 2) for p in (a.normal[j + 1], a.normal[j])],
+        normal_concat=a.normal_concat,
+        reduce=a.reduce,
+        reduce_concat=a.reduce_concat,
+    )
     xa, adja = dense_graphs([a])
     xb, adjb = dense_graphs([swapped])
     assert np.array_equal(xa, xb) and np.array_equal(adja, adjb)

@@ -15,10 +15,12 @@ from surrogate.encode import generic as enc
 from surrogate.space import generic
 from surrogate.testing import generic_cells, isomorphic_generic_cells
 
-TRAIN = generic.parse([
-    {"nodes": ["input", "conv3x3", "maxpool", "output"], "edges": [[0, 1], [0, 2], [1, 3], [2, 3]]},
-    {"nodes": ["input", "conv3x3", "output"], "edges": [[0, 1], [1, 2], [0, 2]]},
-])
+TRAIN = generic.parse(
+    [
+        {"nodes": ["input", "conv3x3", "maxpool", "output"], "edges": [[0, 1], [0, 2], [1, 3], [2, 3]]},
+        {"nodes": ["input", "conv3x3", "output"], "edges": [[0, 1], [1, 2], [0, 2]]},
+    ]
+)
 
 
 def test_vocabulary_is_sorted_deterministic_and_round_trips_through_json():

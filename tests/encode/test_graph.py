@@ -97,8 +97,16 @@ def test_invariant_to_input_order_and_node_relabelling(data):
 def test_ops_sit_on_the_inputs_they_read():
     # the NB301 bug: ops zipped onto edges in another order than the inputs they belong to
     g = Genotype(
-        normal=[("sep_conv_5x5", 1), ("max_pool_3x3", 0), ("skip_connect", 2), ("dil_conv_3x3", 0),
-                ("avg_pool_3x3", 3), ("sep_conv_3x3", 1), ("dil_conv_5x5", 4), ("skip_connect", 2)],
+        normal=[
+            ("sep_conv_5x5", 1),
+            ("max_pool_3x3", 0),
+            ("skip_connect", 2),
+            ("dil_conv_3x3", 0),
+            ("avg_pool_3x3", 3),
+            ("sep_conv_3x3", 1),
+            ("dil_conv_5x5", 4),
+            ("skip_connect", 2),
+        ],
         reduce=[("max_pool_3x3", 0), ("avg_pool_3x3", 1)] * 4,
     )
     d = graph(g)

@@ -22,7 +22,9 @@ def test_features_are_one_hot_of_the_canonical_cell():
     assert len(enc.feature_names()) == x.shape[1] == 30
     assert np.all(x.reshape(-1, 6, 5).sum(axis=2) == 1)  # one op per edge
     ops = x.reshape(-1, 6, 5).argmax(axis=2)
-    assert [nb201.from_index(int(i)) for i in ops[:300] @ (5 ** np.arange(5, -1, -1))] == [nb201.canonical(c) for c in ALL[:300]]
+    assert [nb201.from_index(int(i)) for i in ops[:300] @ (5 ** np.arange(5, -1, -1))] == [
+        nb201.canonical(c) for c in ALL[:300]
+    ]
 
 
 def test_features_equal_iff_same_isomorphism_class():
@@ -38,7 +40,14 @@ def test_feature_names_follow_edges_and_ops():
     names = enc.feature_names()
     c = nb201.parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|")
     on = {n for n, v in zip(names, enc.features([c])[0]) if v}
-    assert on == {"e10_nor_conv_3x3", "e20_nor_conv_3x3", "e21_nor_conv_3x3", "e30_skip_connect", "e31_nor_conv_3x3", "e32_nor_conv_3x3"}
+    assert on == {
+        "e10_nor_conv_3x3",
+        "e20_nor_conv_3x3",
+        "e21_nor_conv_3x3",
+        "e30_skip_connect",
+        "e31_nor_conv_3x3",
+        "e32_nor_conv_3x3",
+    }
 
 
 @settings(max_examples=100, deadline=None)
@@ -57,7 +66,7 @@ def test_graph_structure():
     # 4 live edges -> 4 reads + 4 feeds; op node 4 + e carries edge e's op
     edges = set(map(tuple, g.edge_index.T.tolist()))
     assert edges == {(0, 4), (4, 1), (1, 6), (6, 2), (0, 7), (7, 3), (2, 9), (9, 3)}
-    ops = g.x[4:, enc.F_OP:].argmax(dim=1).tolist()
+    ops = g.x[4:, enc.F_OP :].argmax(dim=1).tolist()
     assert [nb201.OPS[i] for i in ops] == list(c.ops)
     assert g.x[:4, : enc.F_OP].tolist() == [[1, 0, 0], [0, 1, 0], [0, 1, 0], [0, 0, 1]]
     # a disconnected cell: no edges at all

@@ -17,9 +17,27 @@ from surrogate.generate import load_fidelity, plan_jobs, run_jobs, uniform_archs
 
 
 def _cmd(out, idx_root, *extra, n=6, workers=2):
-    return [sys.executable, "-m", "surrogate.cli", "generate", "--fidelity", "tiny", "-n", str(n),
-            "--multi-seed-every", "3", "--out", str(out), "--workers", str(workers), "--device", "cpu",
-            "--data-root", str(idx_root), *extra]
+    return [
+        sys.executable,
+        "-m",
+        "surrogate.cli",
+        "generate",
+        "--fidelity",
+        "tiny",
+        "-n",
+        str(n),
+        "--multi-seed-every",
+        "3",
+        "--out",
+        str(out),
+        "--workers",
+        str(workers),
+        "--device",
+        "cpu",
+        "--data-root",
+        str(idx_root),
+        *extra,
+    ]
 
 
 def _session_processes(sid: int) -> list[int]:
@@ -92,9 +110,27 @@ def test_a_mixed_tree_warns_and_one_fidelity_can_be_selected(tmp_path, idx_root,
     with pytest.raises(ValueError, match="no rows at fidelity 'nope'; the data holds: tiny"):
         select_fidelity(ds, "nope")
     # the CLI: fit --fidelity trains on one fidelity only, and says so in the manifest
-    done = subprocess.run([sys.executable, "-m", "surrogate.cli", "fit", "--data", str(out), "--family", "rf",
-                           "--members", "1", "--fidelity", "tiny", "--split", "random:0.5,0.25,0.25", "--json"],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "surrogate.cli",
+            "fit",
+            "--data",
+            str(out),
+            "--family",
+            "rf",
+            "--members",
+            "1",
+            "--fidelity",
+            "tiny",
+            "--split",
+            "random:0.5,0.25,0.25",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     sizes = json.loads(done.stdout)["sizes"]
     assert sum(sizes.values()) == 8
@@ -102,8 +138,9 @@ def test_a_mixed_tree_warns_and_one_fidelity_can_be_selected(tmp_path, idx_root,
 
 def test_sigkill_of_the_parent_leaves_no_worker_behind(tmp_path, idx_root):
     out = tmp_path / "res"
-    proc = subprocess.Popen(_cmd(out, idx_root, n=30), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        _cmd(out, idx_root, n=30), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     deadline = time.time() + 120
     while time.time() < deadline and len(_session_processes(proc.pid)) < 3:  # driver + 2 workers
         time.sleep(0.2)
@@ -115,8 +152,9 @@ def test_sigkill_of_the_parent_leaves_no_worker_behind(tmp_path, idx_root):
 
 def test_sigterm_stops_like_ctrl_c(tmp_path, idx_root):
     out = tmp_path / "res"
-    proc = subprocess.Popen(_cmd(out, idx_root, n=30), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        _cmd(out, idx_root, n=30), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     deadline = time.time() + 120
     while time.time() < deadline and len(list(out.glob("*/results_*.json"))) < 1:
         time.sleep(0.2)
@@ -125,7 +163,8 @@ def test_sigterm_stops_like_ctrl_c(tmp_path, idx_root):
     assert proc.returncode == 143
     assert "Traceback" not in err
     assert [line for line in err.splitlines() if "interrupted" in line] == [
-        "surrogate generate: interrupted (SIGTERM); what was written so far is kept"]
+        "surrogate generate: interrupted (SIGTERM); what was written so far is kept"
+    ]
     assert _wait_gone(proc.pid) == []
     assert not list(out.glob(".locks/*.lock")), "locks are released on the way out"
     for p in out.glob("*/results_*.json"):

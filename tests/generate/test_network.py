@@ -5,10 +5,26 @@ from surrogate.generate import Network, count_flops, count_params
 from surrogate.space import Genotype, sample
 
 DARTS_V2 = Genotype(
-    normal=[("sep_conv_3x3", 0), ("sep_conv_3x3", 1), ("sep_conv_3x3", 0), ("sep_conv_3x3", 1),
-            ("sep_conv_3x3", 1), ("skip_connect", 0), ("skip_connect", 0), ("dil_conv_3x3", 2)],
-    reduce=[("max_pool_3x3", 0), ("max_pool_3x3", 1), ("skip_connect", 2), ("max_pool_3x3", 1),
-            ("max_pool_3x3", 0), ("skip_connect", 2), ("skip_connect", 2), ("max_pool_3x3", 1)],
+    normal=[
+        ("sep_conv_3x3", 0),
+        ("sep_conv_3x3", 1),
+        ("sep_conv_3x3", 0),
+        ("sep_conv_3x3", 1),
+        ("sep_conv_3x3", 1),
+        ("skip_connect", 0),
+        ("skip_connect", 0),
+        ("dil_conv_3x3", 2),
+    ],
+    reduce=[
+        ("max_pool_3x3", 0),
+        ("max_pool_3x3", 1),
+        ("skip_connect", 2),
+        ("max_pool_3x3", 1),
+        ("max_pool_3x3", 0),
+        ("skip_connect", 2),
+        ("skip_connect", 2),
+        ("max_pool_3x3", 1),
+    ],
 )
 
 
@@ -29,10 +45,12 @@ def test_darts_v2_cifar_size_matches_the_paper():
 def test_params_and_flops_grow_with_channels_and_ops():
     g = DARTS_V2
     assert count_params(Network(g, channels=8)) > count_params(Network(g, channels=4))
-    pool_only = Genotype(normal=[("max_pool_3x3", 0), ("avg_pool_3x3", 1)] * 4,
-                         reduce=[("max_pool_3x3", 0), ("avg_pool_3x3", 1)] * 4)
-    conv = Genotype(normal=[("sep_conv_5x5", 0), ("dil_conv_5x5", 1)] * 4,
-                    reduce=[("sep_conv_5x5", 0), ("dil_conv_5x5", 1)] * 4)
+    pool_only = Genotype(
+        normal=[("max_pool_3x3", 0), ("avg_pool_3x3", 1)] * 4, reduce=[("max_pool_3x3", 0), ("avg_pool_3x3", 1)] * 4
+    )
+    conv = Genotype(
+        normal=[("sep_conv_5x5", 0), ("dil_conv_5x5", 1)] * 4, reduce=[("sep_conv_5x5", 0), ("dil_conv_5x5", 1)] * 4
+    )
     f_pool = count_flops(Network(pool_only), (1, 14, 14))
     f_conv = count_flops(Network(conv), (1, 14, 14))
     assert f_conv > f_pool > 0

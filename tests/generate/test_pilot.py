@@ -6,8 +6,12 @@ from surrogate.space import CORNERS, DEGENERATE, OPS, arch_hash, sample
 
 
 def _record(h, val, params, seed, runtime=10.0):
-    return {"arch_hash": h, "runtime": runtime, "seed": seed,
-            "info": [{"val_accuracy": val, "model_parameters": params, "eval_time": 1.0}]}
+    return {
+        "arch_hash": h,
+        "runtime": runtime,
+        "seed": seed,
+        "info": [{"val_accuracy": val, "model_parameters": params, "eval_time": 1.0}],
+    }
 
 
 def _fake_pilot(rng, n=30, seed_sd=0.3, arch_sd=1.0, corner_val=50.0):
@@ -42,9 +46,13 @@ def test_reliability_and_seeds_needed():
 
 
 def _row(icc, rho, cost):
-    return {"icc": icc, "spearman_val_params": rho, "cpu_seconds_per_eval": cost,
-            "seeds_for_reliability_0.8": seeds_needed(icc),
-            "cpu_seconds_per_architecture_at_0.8": (seeds_needed(icc) or 0) * cost or None}
+    return {
+        "icc": icc,
+        "spearman_val_params": rho,
+        "cpu_seconds_per_eval": cost,
+        "seeds_for_reliability_0.8": seeds_needed(icc),
+        "cpu_seconds_per_architecture_at_0.8": (seeds_needed(icc) or 0) * cost or None,
+    }
 
 
 def test_choose_prefers_the_cheapest_single_seed_candidate_then_k_seeds():
@@ -88,16 +96,53 @@ def test_pilot_command_ranks_corners_and_draws_the_frontier(tmp_path, idx_root):
 
     out = tmp_path / "pilot"
     done = subprocess.run(
-        [sys.executable, "-m", "surrogate.cli", "pilot", "--fidelities", "tiny", "-n", "3", "--corner-seeds", "1",
-         "--workers", "1", "--data-root", str(idx_root), "--out", str(out), "--plot", str(tmp_path / "f.png"), "--json"],
-        capture_output=True, text=True, check=True)
+        [
+            sys.executable,
+            "-m",
+            "surrogate.cli",
+            "pilot",
+            "--fidelities",
+            "tiny",
+            "-n",
+            "3",
+            "--corner-seeds",
+            "1",
+            "--workers",
+            "1",
+            "--data-root",
+            str(idx_root),
+            "--out",
+            str(out),
+            "--plot",
+            str(tmp_path / "f.png"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     result = json.loads(done.stdout)
     row = result["candidates"]["tiny"]
     assert row["architectures"] == 3 and row["evaluations"] == 3 * 3 + len(CORNERS)
     assert set(row["corners"]) == set(CORNERS)
     assert result["pick"] == "tiny" and (tmp_path / "f.png").stat().st_size > 1000
     assert json.loads((out / "pilot.json").read_text()) == result
-    md = subprocess.run([sys.executable, "-m", "surrogate.cli", "pilot", "--fidelities", "tiny", "--out", str(out),
-                         "--summarise-only", "--markdown"], capture_output=True, text=True, check=True).stdout
+    md = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "surrogate.cli",
+            "pilot",
+            "--fidelities",
+            "tiny",
+            "--out",
+            str(out),
+            "--summarise-only",
+            "--markdown",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert md.splitlines()[2].startswith(f"| tiny | {row['evaluations']} | 3 | {row['icc']:.2f} (")
     assert sum(line.startswith("| darts_v") for line in md.splitlines()) == 2

@@ -40,8 +40,17 @@ def test_run_writes_nb301_schema_and_resumes(tmp_path, idx_root):
     s2 = run_jobs(jobs, out, fid, workers=1, data_root=str(idx_root), device="cpu")
     assert s2.skipped == 2 and s2.done == len(jobs) - 2
     rec = json.loads(next(out.glob("rs/results_*.json")).read_text())
-    for key in ("optimized_hyperparamater_config", "budget", "runtime", "test_accuracy", "info",
-                "seed", "fidelity", "flops", "learning_curves"):
+    for key in (
+        "optimized_hyperparamater_config",
+        "budget",
+        "runtime",
+        "test_accuracy",
+        "info",
+        "seed",
+        "fidelity",
+        "flops",
+        "learning_curves",
+    ):
         assert key in rec
     for key in ("val_accuracy", "train_accuracy", "model_parameters", "epochs"):
         assert key in rec["info"][0]
@@ -63,9 +72,26 @@ def test_same_seed_same_result(tmp_path, idx_root):
 
 def test_kill_mid_run_then_resume_loses_and_duplicates_nothing(tmp_path, idx_root):
     out = tmp_path / "res"
-    cmd = [sys.executable, "-m", "surrogate.cli", "generate", "--fidelity", "tiny", "-n", "8",
-           "--multi-seed-every", "4", "--out", str(out), "--workers", "1", "--device", "cpu",
-           "--data-root", str(idx_root)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "surrogate.cli",
+        "generate",
+        "--fidelity",
+        "tiny",
+        "-n",
+        "8",
+        "--multi-seed-every",
+        "4",
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--device",
+        "cpu",
+        "--data-root",
+        str(idx_root),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 120
     while time.time() < deadline and len(list(out.glob("*/results_*.json"))) < 2:
@@ -91,9 +117,26 @@ def test_generate_on_the_real_fashion_mnist(tmp_path):
         pytest.skip("Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)")
     out = tmp_path / "res"
     done = subprocess.run(
-        [sys.executable, "-m", "surrogate.cli", "generate", "--fidelity", "tiny", "-n", "1", "--out", str(out),
-         "--workers", "1", "--device", "cpu", "--json"],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "surrogate.cli",
+            "generate",
+            "--fidelity",
+            "tiny",
+            "-n",
+            "1",
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+            "--device",
+            "cpu",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert json.loads(done.stdout)["done"] == 3
     recs = [json.loads(p.read_text()) for p in out.glob("rs/*.json")]
@@ -107,8 +150,7 @@ def test_ray_local_instance_writes_the_same_results(tmp_path, idx_root):
     fid = load_fidelity("tiny")
     jobs = plan_jobs(uniform_archs(2, seed=3), "rs", multi_seed_every=2, n_seeds=2)  # 3 jobs
     try:
-        s = run_jobs(jobs, tmp_path / "ray", fid, workers=2, data_root=str(idx_root), device="cpu",
-                     ray_address="local")
+        s = run_jobs(jobs, tmp_path / "ray", fid, workers=2, data_root=str(idx_root), device="cpu", ray_address="local")
     finally:
         ray.shutdown()
     assert s.done == len(jobs) and pending(jobs, tmp_path / "ray", fid) == []
@@ -130,9 +172,35 @@ def test_skewed_plan_is_prefix_stable_and_apart_from_uniform(tmp_path, idx_root)
         sampled_archs(1, sampler="sobol")
     out = tmp_path / "res"
     done = subprocess.run(
-        [sys.executable, "-m", "surrogate.cli", "generate", "--fidelity", "tiny", "-n", "2", "--sampler", "skewed",
-         "--multi-seed-every", "5", "--n-seeds", "1", "--out", str(out), "--workers", "1", "--device", "cpu",
-         "--data-root", str(idx_root), "--json"], capture_output=True, text=True, check=True)
+        [
+            sys.executable,
+            "-m",
+            "surrogate.cli",
+            "generate",
+            "--fidelity",
+            "tiny",
+            "-n",
+            "2",
+            "--sampler",
+            "skewed",
+            "--multi-seed-every",
+            "5",
+            "--n-seeds",
+            "1",
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+            "--device",
+            "cpu",
+            "--data-root",
+            str(idx_root),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert json.loads(done.stdout)["done"] == 2
     assert sorted(p.parent.name for p in out.glob("*/results_*.json")) == ["skewed", "skewed"]
 
@@ -142,9 +210,33 @@ def test_max_seconds_bounds_the_wall_time(tmp_path, idx_root):
     out = tmp_path / "res"
     t0 = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "surrogate.cli", "generate", "--device", "cpu", "--workers", "2", "--max-seconds", "5",
-         "--fidelity", "tiny", "--sampler", "uniform", "-n", "200", "--out", str(out), "--data-root", str(idx_root),
-         "--json"], capture_output=True, text=True, check=True)
+        [
+            sys.executable,
+            "-m",
+            "surrogate.cli",
+            "generate",
+            "--device",
+            "cpu",
+            "--workers",
+            "2",
+            "--max-seconds",
+            "5",
+            "--fidelity",
+            "tiny",
+            "--sampler",
+            "uniform",
+            "-n",
+            "200",
+            "--out",
+            str(out),
+            "--data-root",
+            str(idx_root),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert time.perf_counter() - t0 < 5.0 + 45.0  # the bound, plus start-up (imports) and stopping the workers
     s = json.loads(done.stdout)
     assert s["stopped_at_deadline"] and 0 <= s["done"] < s["jobs"]

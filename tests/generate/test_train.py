@@ -57,6 +57,7 @@ def test_a_curve_on_a_validation_prefix_ends_at_that_prefix_of_the_final_score(s
     # the final score is on every validation image either way; the curve on the first 50
     assert r["info"][0]["val_accuracy"] == full["info"][0]["val_accuracy"]
     assert r["learning_curves"]["val_accuracy"][-1] * 50 / 100 == pytest.approx(
-        round(r["learning_curves"]["val_accuracy"][-1] * 50 / 100))
+        round(r["learning_curves"]["val_accuracy"][-1] * 50 / 100)
+    )
     with pytest.raises(ValueError, match="curve_val_size"):
         dataclasses.replace(fid, curve_val_size=fid.val_size + 1)

@@ -47,8 +47,10 @@ def graph_task(n: int, seed: int = 0, node_types: int = 4, edge_attr: bool = Fal
                 dst.append(v)
         pairs = sum(1 for u, v in zip(src, dst) if types[u] == 0 and types[v] == 1)
         ys.append(0.3 * weights[types].sum() + 0.8 * pairs)
-        g = Data(x=torch.tensor(np.eye(node_types, dtype=np.float32)[types]),
-                 edge_index=torch.tensor([src, dst], dtype=torch.int64))
+        g = Data(
+            x=torch.tensor(np.eye(node_types, dtype=np.float32)[types]),
+            edge_index=torch.tensor([src, dst], dtype=torch.int64),
+        )
         if edge_attr:
             g.edge_attr = torch.tensor(rng.random((len(src), 2), dtype=np.float32))
         graphs.append(g)

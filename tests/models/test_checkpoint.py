@@ -29,9 +29,13 @@ def saved(tmp_path_factory):
     task = make_task("knn")
     ens = Ensemble("knn", n_members=3, params=task.params, seed=4).fit(*task.train).calibrate(*task.val)
     path = save_checkpoint(
-        ens, tmp_path_factory.mktemp("ckpt") / "knn", target="val_accuracy",
-        encoder={"name": "darts-features", "version": 2}, data_fingerprint="sha256:abc",
-        split={"kind": "random", "seed": 0}, metrics={"val": {"r2": 0.9, "tau": math.nan}},
+        ens,
+        tmp_path_factory.mktemp("ckpt") / "knn",
+        target="val_accuracy",
+        encoder={"name": "darts-features", "version": 2},
+        data_fingerprint="sha256:abc",
+        split={"kind": "random", "seed": 0},
+        metrics={"val": {"r2": 0.9, "tau": math.nan}},
     )
     return path, ens, task
 
@@ -289,8 +293,9 @@ def test_a_damaged_native_file_that_passes_the_checksum_is_a_checkpoint_error(fa
 def test_non_finite_metrics_are_recorded_with_the_reason(tmp_path) -> None:
     task = make_task("knn")
     ens = Ensemble("knn", n_members=1, params=task.params, seed=0).fit(*task.train)
-    path = save_checkpoint(ens, tmp_path / "c", metrics={"val": {"n": 3, "r2": 0.5, "gaussian_nll": math.inf,
-                                                                 "kendall_tau": math.nan}})
+    path = save_checkpoint(
+        ens, tmp_path / "c", metrics={"val": {"n": 3, "r2": 0.5, "gaussian_nll": math.inf, "kendall_tau": math.nan}}
+    )
     val = read_manifest(path)["metrics"]["val"]
     assert val["gaussian_nll"] is None and val["kendall_tau"] is None  # JSON has no inf or NaN
     assert val["not_finite"]["gaussian_nll"]["value"] == "inf"

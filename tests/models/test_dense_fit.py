@@ -69,7 +69,9 @@ def test_a_seed_gives_the_same_member_files_byte_for_byte(tmp_path):
 
 def test_stacked_members_load_and_predict_alike_on_every_path(tmp_path):
     graphs, y = _darts(120, seed=1)
-    ens = Ensemble("gin", n_members=3, params={**SMALL, "epochs": 4}, seed=0).fit(graphs[:90], y[:90], graphs[90:], y[90:])
+    ens = Ensemble("gin", n_members=3, params={**SMALL, "epochs": 4}, seed=0).fit(
+        graphs[:90], y[:90], graphs[90:], y[90:]
+    )
     loaded = [load_model(m.save(tmp_path / str(i))) for i, m in enumerate(ens.members_)]
     reference = np.stack([m.predict(graphs) for m in loaded])  # torch_geometric network, GraphSet input
     np.testing.assert_array_equal(reference, np.stack([m.predict(graphs) for m in ens.members_]))
@@ -79,8 +81,9 @@ def test_stacked_members_load_and_predict_alike_on_every_path(tmp_path):
 
 def test_members_stop_early_each_on_its_own_validation_curve():
     graphs, y = _darts(120, seed=2)
-    ens = Ensemble("gin", n_members=4, params={**SMALL, "epochs": 30, "patience": 2, "learning_rate": 0.03},
-                   seed=3).fit(graphs[:90], y[:90], graphs[90:], y[90:])
+    ens = Ensemble(
+        "gin", n_members=4, params={**SMALL, "epochs": 30, "patience": 2, "learning_rate": 0.03}, seed=3
+    ).fit(graphs[:90], y[:90], graphs[90:], y[90:])
     lengths = [len(m.history_) for m in ens.members_]
     assert max(lengths) < 30, "early stopping ended every member before the last epoch"
     for m in ens.members_:

@@ -21,10 +21,13 @@ def _fit_members(params: dict, n: int = 3) -> tuple[list[GINModel], GraphSet]:
     return members, graphs
 
 
-@pytest.mark.parametrize("params", [
-    {"hidden_dim": 16, "n_layers": 3, "pooling": "sum", "virtual_node": True},
-    {"hidden_dim": 8, "n_layers": 2, "pooling": "mean", "virtual_node": False},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"hidden_dim": 16, "n_layers": 3, "pooling": "sum", "virtual_node": True},
+        {"hidden_dim": 8, "n_layers": 2, "pooling": "mean", "virtual_node": False},
+    ],
+)
 def test_dense_stack_computes_what_the_reference_network_computes(params):
     members, graphs = _fit_members(params)
     stack = DenseGINStack.from_models(members)

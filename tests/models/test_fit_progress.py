@@ -14,7 +14,8 @@ from surrogate.models._progress import FitProgress, estimate_fit_seconds, format
 def test_a_fit_with_progress_prints_its_estimate_first(capsys):
     X, y = matrix_task(200, seed=0)
     Ensemble("lgb", n_members=2, params={"n_estimators": 30, "num_leaves": 7}).fit(
-        X[:150], y[:150], X[150:], y[150:], progress=True)
+        X[:150], y[:150], X[150:], y[150:], progress=True
+    )
     err = capsys.readouterr().err
     assert "fitting lgb: at most" in err and "expected" in err and "2 members x at most 30 rounds" in err
 

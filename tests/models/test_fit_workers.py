@@ -69,8 +69,9 @@ def test_boosters_on_two_workers_give_the_bytes_of_one(family, idle_cores, tmp_p
         ens = Ensemble(family, n_members=3, params=params, seed=4)
         cls = ens.model_class
         members = [cls(**params, seed=s) for s in ens.member_seeds()]
-        cls.fit_ensemble(members, X[:240], y[:240], X[240:], y[240:],
-                         on_step=lambda i, step, info: seen.__setitem__(i, step))
+        cls.fit_ensemble(
+            members, X[:240], y[:240], X[240:], y[240:], on_step=lambda i, step, info: seen.__setitem__(i, step)
+        )
         fitted = Ensemble.from_members(members, params=params, seed=4)
         runs.append(_member_bytes(fitted, tmp_path / str(cores)))
         steps[cores] = seen

@@ -45,6 +45,7 @@ def test_gin_fit_restores_the_thread_count_when_it_fails() -> None:
     torch.set_num_threads(2)
     try:
         with pytest.raises(RuntimeError, match="stop here"):
+
             def stop(step, info):
                 raise RuntimeError("stop here")
 

@@ -26,8 +26,9 @@ def assert_same_batch(ours, theirs) -> None:
 
 
 @settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 10_000), picks=st.lists(st.integers(0, 11), min_size=1, max_size=12),
-       edge_attr=st.booleans())
+@given(
+    seed=st.integers(0, 10_000), picks=st.lists(st.integers(0, 11), min_size=1, max_size=12), edge_attr=st.booleans()
+)
 def test_any_selection_equals_batch_from_data_list(seed: int, picks: list[int], edge_attr: bool) -> None:
     graphs, _ = graph_task(12, seed=seed, edge_attr=edge_attr)
     theirs = Batch.from_data_list([graphs[i] for i in picks])
@@ -52,9 +53,10 @@ def test_iter_batches_covers_every_graph_once_and_shuffles_reproducibly() -> Non
     graphs = GraphSet.from_data(graph_task(23, seed=2)[0])
     plain = torch.cat([idx for idx, _ in iter_batches(graphs, 5)])
     assert plain.tolist() == list(range(23))
-    runs = [torch.cat([idx for idx, _ in iter_batches(graphs, 5, shuffle=True,
-                                                      generator=torch.Generator().manual_seed(s))])
-            for s in (0, 0, 1)]
+    runs = [
+        torch.cat([idx for idx, _ in iter_batches(graphs, 5, shuffle=True, generator=torch.Generator().manual_seed(s))])
+        for s in (0, 0, 1)
+    ]
     assert sorted(runs[0].tolist()) == list(range(23))
     assert torch.equal(runs[0], runs[1]) and not torch.equal(runs[0], runs[2])
     assert [b.num_graphs for _, b in iter_batches(graphs, 10)] == [10, 10, 3]
@@ -93,8 +95,12 @@ def test_gin_uses_edge_features_when_present() -> None:
 def test_subset_and_slicing_make_independent_graph_sets() -> None:
     graphs, _ = graph_task(10, seed=3, edge_attr=True)
     full = GraphSet.from_data(graphs)
-    for part, picks in ((full[2:5], [2, 3, 4]), (full.subset([7, 1]), [7, 1]), (full[-1], [9]),
-                        (full.subset(np.arange(10) % 3 == 0), [0, 3, 6, 9])):
+    for part, picks in (
+        (full[2:5], [2, 3, 4]),
+        (full.subset([7, 1]), [7, 1]),
+        (full[-1], [9]),
+        (full.subset(np.arange(10) % 3 == 0), [0, 3, 6, 9]),
+    ):
         assert len(part) == len(picks)
         assert_same_batch(part.batch(), Batch.from_data_list([graphs[i] for i in picks]))
     with pytest.raises(ValueError, match="out of range"):

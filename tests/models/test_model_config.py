@@ -54,8 +54,14 @@ def test_bad_yaml_is_refused_with_the_path(tmp_path) -> None:
 
 entries = st.dictionaries(
     st.sampled_from(["type", "low", "high", "log", "choices", "step"]),
-    st.one_of(st.sampled_from(["float", "int", "categorical", "x"]), st.integers(-5, 5),
-              st.floats(allow_nan=True), st.booleans(), st.none(), st.lists(st.integers(), max_size=3)),
+    st.one_of(
+        st.sampled_from(["float", "int", "categorical", "x"]),
+        st.integers(-5, 5),
+        st.floats(allow_nan=True),
+        st.booleans(),
+        st.none(),
+        st.lists(st.integers(), max_size=3),
+    ),
 )
 
 

@@ -150,8 +150,13 @@ def test_bad_inputs_are_clear_value_errors(task: Task) -> None:
 
 
 def test_invalid_parameter_is_rejected_at_fit_naming_it(task: Task) -> None:
-    bad = {"xgb": ("learning_rate", -0.1), "lgb": ("num_leaves", 1), "rf": ("max_features", 1.5),
-           "knn": ("weights", "closest"), "gin": ("pooling", "max")}[task.family]
+    bad = {
+        "xgb": ("learning_rate", -0.1),
+        "lgb": ("num_leaves", 1),
+        "rf": ("max_features", 1.5),
+        "knn": ("weights", "closest"),
+        "gin": ("pooling", "max"),
+    }[task.family]
     model = make_model(task.family, **{**task.params, bad[0]: bad[1]})
     with pytest.raises(ValueError, match=bad[0]):
         model.fit(*task.train)
@@ -179,9 +184,11 @@ def test_callback_sees_progress_and_can_stop_training(task: Task) -> None:
 @pytest.mark.parametrize("family", ["xgb", "lgb", "gin"])
 def test_early_stopping_on_validation(family: str) -> None:
     task = make_task(family)
-    long = {"xgb": {"n_estimators": 3000, "learning_rate": 0.5},
-            "lgb": {"n_estimators": 3000, "learning_rate": 0.5},
-            "gin": {"epochs": 200, "patience": 3, "learning_rate": 0.05}}[family]
+    long = {
+        "xgb": {"n_estimators": 3000, "learning_rate": 0.5},
+        "lgb": {"n_estimators": 3000, "learning_rate": 0.5},
+        "gin": {"epochs": 200, "patience": 3, "learning_rate": 0.05},
+    }[family]
     params = {**task.params, **long}
     if family != "gin":
         params["early_stopping_rounds"] = 10

@@ -68,7 +68,9 @@ def test_boosters_predict_on_the_querys_thread_count(family, monkeypatch):
     seen = []
     if family == "lgb":
         real = model.booster_.predict
-        monkeypatch.setattr(model.booster_, "predict", lambda X, **kw: seen.append(kw.get("num_threads")) or real(X, **kw))
+        monkeypatch.setattr(
+            model.booster_, "predict", lambda X, **kw: seen.append(kw.get("num_threads")) or real(X, **kw)
+        )
     else:
         real = model.booster_.set_param
         monkeypatch.setattr(model.booster_, "set_param", lambda p: seen.append(p["nthread"]) or real(p))

@@ -24,8 +24,15 @@ class FakeBenchmark:
         spread = np.std(features(sample(2000, rng=rng)) @ self.w)
         self.w *= 1.5 / spread  # accuracy spread about 1.5 % points over random architectures
         names = feature_names()
-        cost = {"sep_conv_5x5": 120.0, "sep_conv_3x3": 80.0, "dil_conv_5x5": 70.0,
-                "dil_conv_3x3": 50.0, "max_pool_3x3": 10.0, "avg_pool_3x3": 10.0, "skip_connect": 2.0}
+        cost = {
+            "sep_conv_5x5": 120.0,
+            "sep_conv_3x3": 80.0,
+            "dil_conv_5x5": 70.0,
+            "dil_conv_3x3": 50.0,
+            "max_pool_3x3": 10.0,
+            "avg_pool_3x3": 10.0,
+            "skip_connect": 2.0,
+        }
         self.cost = np.zeros(len(names))
         for cell, factor in (("normal", 1.0), ("reduce", 0.5)):
             for op in OPS:

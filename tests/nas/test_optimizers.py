@@ -94,9 +94,7 @@ def test_evolution_population_ages(bench):
     for i in range(size, len(traj)):
         child = arch_hash(traj.archs[i])
         window = traj.archs[i - size : i]
-        assert any(child in moves[p] for p in window), (
-            f"evaluation {i} is not one mutation from the living population"
-        )
+        assert any(child in moves[p] for p in window), f"evaluation {i} is not one mutation from the living population"
 
 
 def test_evolution_improves_on_its_initial_population(bench):
@@ -180,8 +178,9 @@ def test_local_search_stops_when_a_small_space_is_searched_out():
     from surrogate.space import generic
     from surrogate.spaces import get_space
 
-    space = get_space("generic").fit(generic.parse(
-        [{"nodes": ["in", op, "out"], "edges": [[0, 1], [1, 2]]} for op in ("a", "b", "c", "d", "e")]))
+    space = get_space("generic").fit(
+        generic.parse([{"nodes": ["in", op, "out"], "edges": [[0, 1], [1, 2]]} for op in ("a", "b", "c", "d", "e")])
+    )
 
     class Tiny:
         def __init__(self):

@@ -65,8 +65,9 @@ def _final_means(trajs, name):
 def test_evolution_beats_random_search_on_a_smooth_landscape(bench):
     # Tried on the fake landscape for 3 benchmark seeds x 4 study seeds: at 200 queries and 3
     # repeats RE's median final mean beat RS's in all 12 by at least 1.8 % points.
-    trajs = run_many(bench, [RandomSearch(), RegularizedEvolution(20, 5)], 3, Budget(queries=200),
-                     seed=0, progress=False)
+    trajs = run_many(
+        bench, [RandomSearch(), RegularizedEvolution(20, 5)], 3, Budget(queries=200), seed=0, progress=False
+    )
     assert np.median(_final_means(trajs, "re")) > np.median(_final_means(trajs, "rs"))
 
 

@@ -26,8 +26,9 @@ OPTS = [RandomSearch(batch_size=10), RegularizedEvolution(population_size=8, sam
 
 
 def test_search_writes_json_csv_and_plot(bench, tmp_path):
-    result = search(bench, OPTS, budget=Budget(seconds=20_000.0), repeats=2, seed=1,
-                    out=tmp_path / "out", progress=False)
+    result = search(
+        bench, OPTS, budget=Budget(seconds=20_000.0), repeats=2, seed=1, out=tmp_path / "out", progress=False
+    )
     assert set(result.files) == {"json", "csv", "plot"}
     back = read_json(result.files["json"])
     assert [t.archs for t in back] == [t.archs for t in result.trajectories]
@@ -77,24 +78,55 @@ def test_cli_search_on_a_fake_benchmark(bench, tmp_path, monkeypatch, capsys):
     loaded = []
     monkeypatch.setattr(surrogate, "load", lambda path=None: loaded.append(path) or bench, raising=False)
     out = tmp_path / "cli"
-    code = main(["search", "--optimizers", "rs", "re", "--repeats", "2", "--budget-queries", "12",
-                 "--seed", "4", "--out", str(out), "--no-progress", "--json"])
+    code = main(
+        [
+            "search",
+            "--optimizers",
+            "rs",
+            "re",
+            "--repeats",
+            "2",
+            "--budget-queries",
+            "12",
+            "--seed",
+            "4",
+            "--out",
+            str(out),
+            "--no-progress",
+            "--json",
+        ]
+    )
     assert code == 0 and loaded == [None]
     doc = json.loads(capsys.readouterr().out)
     assert [s["optimizer"] for s in doc["summary"]] == ["rs", "re"]
     assert all(s["queries_mean"] == 12 for s in doc["summary"])
     assert {p.name for p in out.iterdir()} == {"trajectories.json", "trajectories.csv", "trajectories.png"}
 
-    code = main(["search", "--benchmark", "some/dir", "--optimizers", "ls", "--repeats", "1",
-                 "--budget-seconds", "5000", "--out", str(out), "--no-progress"])
+    code = main(
+        [
+            "search",
+            "--benchmark",
+            "some/dir",
+            "--optimizers",
+            "ls",
+            "--repeats",
+            "1",
+            "--budget-seconds",
+            "5000",
+            "--out",
+            str(out),
+            "--no-progress",
+        ]
+    )
     text = capsys.readouterr().out
     assert code == 0 and loaded[-1] == "some/dir"
     assert "final best acc" in text and "ls" in text and "5000 simulated seconds" in text
 
 
 def test_cli_search_without_a_benchmark_says_so(tmp_path, capsys):
-    code = main(["search", "--benchmark", str(tmp_path), "--budget-queries", "5", "--out", str(tmp_path / "o"),
-                 "--no-progress"])
+    code = main(
+        ["search", "--benchmark", str(tmp_path), "--budget-queries", "5", "--out", str(tmp_path / "o"), "--no-progress"]
+    )
     assert code == 1
     assert "is not a benchmark directory" in capsys.readouterr().err
 
@@ -103,4 +135,3 @@ def test_cli_search_budgets_are_exclusive(capsys):
     with pytest.raises(SystemExit):
         main(["search", "--budget-queries", "5", "--budget-seconds", "10"])
     assert "not allowed with argument" in capsys.readouterr().err
-

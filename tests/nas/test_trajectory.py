@@ -16,8 +16,14 @@ from surrogate.space import sample
 def _traj(acc, mean=None, reference=math.nan):
     n = len(acc)
     return Trajectory(
-        "rs", 0, 0, Budget(queries=max(n, 1)), tuple(sample(n, rng=0)),
-        time=np.arange(1, n + 1) * 10.0, accuracy=acc, mean=acc if mean is None else mean,
+        "rs",
+        0,
+        0,
+        Budget(queries=max(n, 1)),
+        tuple(sample(n, rng=0)),
+        time=np.arange(1, n + 1) * 10.0,
+        accuracy=acc,
+        mean=acc if mean is None else mean,
         reference=reference,
     )
 

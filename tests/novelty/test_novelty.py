@@ -49,8 +49,14 @@ def test_save_load_round_trip_is_exact(tmp_path):
 
 def test_a_file_holding_pickled_objects_is_refused(tmp_path):
     path = tmp_path / "novelty.npz"
-    np.savez(path, reference=np.array([{"a": 1}], dtype=object), mean=np.zeros(1), scale=np.ones(1),
-             k=np.int64(1), threshold=np.float64(0.0))
+    np.savez(
+        path,
+        reference=np.array([{"a": 1}], dtype=object),
+        mean=np.zeros(1),
+        scale=np.ones(1),
+        k=np.int64(1),
+        threshold=np.float64(0.0),
+    )
     with pytest.raises(NoveltyError, match="cannot read"):
         NearestNeighbours.load(path)
 

@@ -22,7 +22,9 @@ SHIPPED = ROOT / "training_data" / "nb201_analog" / "nb201_analog.parquet"
 
 @pytest.fixture(scope="module")
 def conv():
-    spec = importlib.util.spec_from_file_location("convert_analog_nasbench", ROOT / "scripts" / "convert_analog_nasbench.py")
+    spec = importlib.util.spec_from_file_location(
+        "convert_analog_nasbench", ROOT / "scripts" / "convert_analog_nasbench.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -79,7 +81,10 @@ def test_converts_naslib_tuples_to_nb201_strings(conv, tmp_path):
     assert len(table["arch"]) == nb201.SPACE_SIZE
     assert [nb201.to_index(c) for c in nb201.parse(table["arch"])] == list(range(nb201.SPACE_SIZE))
     row = table["naslib_indices"].index("2,2,0,2,2,2")
-    assert table["arch"][row] == "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+    assert (
+        table["arch"][row]
+        == "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+    )
     assert table["val_accuracy"][row] == 85.2
     assert table["baseline_drift_60"][row] == 40.0 and table["baseline_drift_60_std"][row] == 1.5
     conv.check(table)  # consistent data passes
@@ -131,7 +136,9 @@ def test_shipped_table_is_consistent_with_the_nb201_reading():
     acc = np.asarray(t["val_accuracy"])
     connected = nb201.live_edge_mask(nb201.to_array(cells)).any(axis=1)
     assert np.all(acc[~connected] == 10.0) and np.all(acc[connected] > 30)
-    assert all(nb201.Cell201.from_naslib(tuple(map(int, s.split(",")))) == c for s, c in zip(t["naslib_indices"], cells))
+    assert all(
+        nb201.Cell201.from_naslib(tuple(map(int, s.split(",")))) == c for s, c in zip(t["naslib_indices"], cells)
+    )
     # isomorphic cells were trained separately yet agree closely: the hash groups real equals
     groups: dict[str, list[float]] = {}
     for c, a in zip(cells, acc):

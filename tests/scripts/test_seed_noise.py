@@ -16,8 +16,15 @@ def _ds(sd_of_arch):
     recs = []
     for i, g in enumerate(sample(len(sd_of_arch), rng=1)):
         for s in range(3):
-            recs.append({"arch": str(g), "val_accuracy": 80 + rng.normal(0, sd_of_arch[i]), "train_time": 1.0,
-                         "seed": s, "params": 1000 + i})
+            recs.append(
+                {
+                    "arch": str(g),
+                    "val_accuracy": 80 + rng.normal(0, sd_of_arch[i]),
+                    "train_time": 1.0,
+                    "seed": s,
+                    "params": 1000 + i,
+                }
+            )
     return Dataset.from_records(recs)
 
 

@@ -61,8 +61,24 @@ def test_predictions_are_in_the_range_of_the_data(bench) -> None:
 @pytest.mark.parametrize("split", ["test"])
 def test_evaluate_reproduces_every_manifest(spec, split, tmp_path, capsys) -> None:
     for name, entry in spec["models"].items():
-        assert main(["evaluate", "--checkpoint", str(DEFAULT / entry["dir"]), "--data", str(DATA),
-                     "--split", split, "--plot", str(tmp_path / f"{name}.png"), "--json", "--no-progress"]) == 0
+        assert (
+            main(
+                [
+                    "evaluate",
+                    "--checkpoint",
+                    str(DEFAULT / entry["dir"]),
+                    "--data",
+                    str(DATA),
+                    "--split",
+                    split,
+                    "--plot",
+                    str(tmp_path / f"{name}.png"),
+                    "--json",
+                    "--no-progress",
+                ]
+            )
+            == 0
+        )
         out = json.loads(capsys.readouterr().out)
         assert out["reproduces_manifest"] is True, (name, out["metrics"], out["manifest_metrics"])
         assert (tmp_path / f"{name}.png").read_bytes().startswith(PNG)
@@ -78,8 +94,27 @@ def test_demo_runs_on_the_shipped_default(tmp_path, capsys) -> None:
 
 
 def test_search_runs_on_the_shipped_default(tmp_path, capsys) -> None:
-    assert main(["search", "--optimizers", "rs", "re", "ls", "tpe", "--budget-queries", "15", "--repeats", "1",
-                 "--out", str(tmp_path), "--no-progress", "--json"]) == 0
+    assert (
+        main(
+            [
+                "search",
+                "--optimizers",
+                "rs",
+                "re",
+                "ls",
+                "tpe",
+                "--budget-queries",
+                "15",
+                "--repeats",
+                "1",
+                "--out",
+                str(tmp_path),
+                "--no-progress",
+                "--json",
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "trajectories.png").read_bytes().startswith(PNG)
     rows = list(csvlines(tmp_path / "trajectories.csv"))
     assert len(rows) == 4 * 15
@@ -115,8 +150,25 @@ def test_leave_one_optimizer_out_on_the_shipped_sources(tmp_path) -> None:
 
 def test_propose_writes_new_architectures_for_generate(tmp_path, capsys) -> None:
     out = tmp_path / "re.jsonl"
-    assert main(["propose", "--optimizer", "re", "-n", "5", "--queries", "40", "--exclude-data", str(DATA),
-                 "--out", str(out), "--json"]) == 0
+    assert (
+        main(
+            [
+                "propose",
+                "--optimizer",
+                "re",
+                "-n",
+                "5",
+                "--queries",
+                "40",
+                "--exclude-data",
+                str(DATA),
+                "--out",
+                str(out),
+                "--json",
+            ]
+        )
+        == 0
+    )
     summary = json.loads(capsys.readouterr().out)
     known = set(Dataset.read_parquet(DATA).column("arch_hash"))
     assert summary["proposed"] == 5 and summary["excluded"] == len(known)

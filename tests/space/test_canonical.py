@@ -66,9 +66,7 @@ def test_hash_equal_iff_isomorphic_near_twin_cells(data, cell):
     other = data.draw(
         st.one_of(
             isomorphic_cells(cell),
-            st.builds(
-                lambda i, op: _one_move(cell, i, op=op), st.integers(0, 7), NARROW
-            ),
+            st.builds(lambda i, op: _one_move(cell, i, op=op), st.integers(0, 7), NARROW),
             cells(ops=NARROW),
         )
     )

@@ -43,12 +43,24 @@ def _ordered(g: Genotype) -> Genotype:
 
 DARTS_V2 = Genotype(
     normal=[
-        ("sep_conv_3x3", 0), ("sep_conv_3x3", 1), ("sep_conv_3x3", 0), ("sep_conv_3x3", 1),
-        ("sep_conv_3x3", 1), ("skip_connect", 0), ("skip_connect", 0), ("dil_conv_3x3", 2),
+        ("sep_conv_3x3", 0),
+        ("sep_conv_3x3", 1),
+        ("sep_conv_3x3", 0),
+        ("sep_conv_3x3", 1),
+        ("sep_conv_3x3", 1),
+        ("skip_connect", 0),
+        ("skip_connect", 0),
+        ("dil_conv_3x3", 2),
     ],
     reduce=[
-        ("max_pool_3x3", 0), ("max_pool_3x3", 1), ("skip_connect", 2), ("max_pool_3x3", 1),
-        ("max_pool_3x3", 0), ("skip_connect", 2), ("skip_connect", 2), ("max_pool_3x3", 1),
+        ("max_pool_3x3", 0),
+        ("max_pool_3x3", 1),
+        ("skip_connect", 2),
+        ("max_pool_3x3", 1),
+        ("max_pool_3x3", 0),
+        ("skip_connect", 2),
+        ("skip_connect", 2),
+        ("max_pool_3x3", 1),
     ],
 )
 
@@ -132,12 +144,14 @@ def test_config_keys_follow_the_official_edge_numbering():
 
 def test_config_ignores_training_hyperparameters():
     config = dict(to_config(DARTS_V2))
-    config.update({
-        "OptimizerSelector:sgd:learning_rate": 0.025,
-        "NetworkSelectorDatasetInfo:darts:init_channels": 32,
-        "NetworkSelectorDatasetInfo:darts:layers": 8,
-        "CreateImageDataLoader:batch_size": 96,
-    })
+    config.update(
+        {
+            "OptimizerSelector:sgd:learning_rate": 0.025,
+            "NetworkSelectorDatasetInfo:darts:init_channels": 32,
+            "NetworkSelectorDatasetInfo:darts:layers": 8,
+            "CreateImageDataLoader:batch_size": 96,
+        }
+    )
     assert parse(config) == _ordered(DARTS_V2)
 
 
@@ -155,7 +169,9 @@ def test_compact_round_trip_is_exact(g):
     assert parse(json.loads(json.dumps(compact))) == g
 
 
-@pytest.mark.parametrize(("index", "op"), [(0, "max_pool_3x3"), (2, "skip_connect"), (3, "sep_conv_3x3"), (6, "dil_conv_5x5")])
+@pytest.mark.parametrize(
+    ("index", "op"), [(0, "max_pool_3x3"), (2, "skip_connect"), (3, "sep_conv_3x3"), (6, "dil_conv_5x5")]
+)
 def test_compact_op_index_is_into_the_seven_nb301_ops(index, op):
     # The original DARTS list starts with 'none', so its indices are one higher: index 0 here
     # is max_pool_3x3 (DARTS's 'none' does not exist) and 6 is dil_conv_5x5 (DARTS's 5).
@@ -173,10 +189,12 @@ def test_compact_op_index_seven_is_rejected():
 
 
 def test_compact_is_input_then_op_index():
-    g = from_compact(((
-        (0, 3), (1, 4), (0, 0), (2, 6), (1, 1), (3, 2), (4, 5), (0, 3)),
-        ((0, 0), (1, 0)) * 4,
-    ))
+    g = from_compact(
+        (
+            ((0, 3), (1, 4), (0, 0), (2, 6), (1, 1), (3, 2), (4, 5), (0, 3)),
+            ((0, 0), (1, 0)) * 4,
+        )
+    )
     assert g.normal[:4] == (("sep_conv_3x3", 0), ("sep_conv_5x5", 1), ("max_pool_3x3", 0), ("dil_conv_5x5", 2))
 
 

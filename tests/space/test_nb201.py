@@ -95,13 +95,34 @@ def test_cell_is_immutable_and_hashable():
         (("none", "skip_connect", "conv_3x3", "none", "none", "none"), r"edge 2<-1: unknown operation 'conv_3x3'"),
         ((0, 1, 2.0, 3, 4, 0), r"edge 2<-1: unknown operation 2\.0"),
         ("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|", r"expected 3 nodes separated by '\+', got 2"),
-        ("|nor_conv_3x3~0|+|nor_conv_3x3~0|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|", r"node 2: expected 2 edge\(s\)"),
-        ("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~2|+|skip_connect~0|none~1|none~2|", r"node 2: source 2 out of range"),
-        ("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~0|+|skip_connect~0|none~1|none~2|", r"node 2: edge 2<-0 given twice"),
-        ("|conv~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|", r"node 1, edge 1<-0: unknown operation 'conv'"),
-        ("|nor_conv_3x3|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|", r"node 1: expected 'op~source'"),
-        ("|nor_conv_3x3~²|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|", r"node 1: expected 'op~source'"),
-        ("nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|", r"node 1: expected '\|op~source\|"),
+        (
+            "|nor_conv_3x3~0|+|nor_conv_3x3~0|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|",
+            r"node 2: expected 2 edge\(s\)",
+        ),
+        (
+            "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~2|+|skip_connect~0|none~1|none~2|",
+            r"node 2: source 2 out of range",
+        ),
+        (
+            "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~0|+|skip_connect~0|none~1|none~2|",
+            r"node 2: edge 2<-0 given twice",
+        ),
+        (
+            "|conv~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|",
+            r"node 1, edge 1<-0: unknown operation 'conv'",
+        ),
+        (
+            "|nor_conv_3x3|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|",
+            r"node 1: expected 'op~source'",
+        ),
+        (
+            "|nor_conv_3x3~²|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|",
+            r"node 1: expected 'op~source'",
+        ),
+        (
+            "nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|none~1|none~2|",
+            r"node 1: expected '\|op~source\|",
+        ),
         ("", r"expected 3 nodes"),
         ("Genotype(normal=[], reduce=[])", r"expected 3 nodes"),
         ("+" * 20_000, r"characters long"),
@@ -239,7 +260,9 @@ def test_neighbours_are_one_change_away_and_distinct_networks(c):
         assert sum(a != b for a, b in zip(c.ops, n.ops)) == 1
     assert _reference_key(c) not in keys
     assert len(set(keys)) == len(keys)
-    moves = {_reference_key(Cell201(c.ops[:e] + (op,) + c.ops[e + 1 :])) for e in range(6) for op in OPS if op != c.ops[e]}
+    moves = {
+        _reference_key(Cell201(c.ops[:e] + (op,) + c.ops[e + 1 :])) for e in range(6) for op in OPS if op != c.ops[e]
+    }
     assert moves - {_reference_key(c)} == set(keys)
 
 

@@ -21,12 +21,24 @@ from ._brute import relabellings
 #: A genotype with no symmetries: every one of its moves is a different network.
 GENERIC = Genotype(
     normal=[
-        ("sep_conv_3x3", 0), ("max_pool_3x3", 1), ("dil_conv_3x3", 0), ("skip_connect", 2),
-        ("sep_conv_5x5", 1), ("avg_pool_3x3", 3), ("dil_conv_5x5", 2), ("sep_conv_3x3", 4),
+        ("sep_conv_3x3", 0),
+        ("max_pool_3x3", 1),
+        ("dil_conv_3x3", 0),
+        ("skip_connect", 2),
+        ("sep_conv_5x5", 1),
+        ("avg_pool_3x3", 3),
+        ("dil_conv_5x5", 2),
+        ("sep_conv_3x3", 4),
     ],
     reduce=[
-        ("max_pool_3x3", 0), ("avg_pool_3x3", 1), ("sep_conv_5x5", 1), ("dil_conv_3x3", 2),
-        ("skip_connect", 0), ("sep_conv_3x3", 3), ("dil_conv_5x5", 4), ("max_pool_3x3", 1),
+        ("max_pool_3x3", 0),
+        ("avg_pool_3x3", 1),
+        ("sep_conv_5x5", 1),
+        ("dil_conv_3x3", 2),
+        ("skip_connect", 0),
+        ("sep_conv_3x3", 3),
+        ("dil_conv_5x5", 4),
+        ("max_pool_3x3", 1),
     ],
 )
 
@@ -180,7 +192,9 @@ def _check_neighbourhood(g: Genotype) -> None:
 
 def test_neighbours_of_a_symmetric_architecture_are_deduplicated():
     # all nodes alike: many moves give the same network, and the original comes back
-    g = Genotype(normal=[("sep_conv_3x3", 0), ("sep_conv_3x3", 1)] * 4, reduce=[("max_pool_3x3", 0), ("max_pool_3x3", 1)] * 4)
+    g = Genotype(
+        normal=[("sep_conv_3x3", 0), ("sep_conv_3x3", 1)] * 4, reduce=[("max_pool_3x3", 0), ("max_pool_3x3", 1)] * 4
+    )
     assert len(neighbours(g)) < len(_moves(g))
     _check_neighbourhood(g)
 

@@ -34,7 +34,11 @@ def _with(i: int, pair) -> list:
     [
         (_with(3, ("none", 1)), GOOD, r"normal cell, node 3: unknown operation 'none'"),
         (GOOD, _with(0, ("conv_7x7", 0)), r"reduce cell, node 2: unknown operation 'conv_7x7'"),
-        (_with(4, ("sep_conv_3x3", 4)), GOOD, r"normal cell, node 4: input 4 out of range; node 4 may take inputs 0\.\.3"),
+        (
+            _with(4, ("sep_conv_3x3", 4)),
+            GOOD,
+            r"normal cell, node 4: input 4 out of range; node 4 may take inputs 0\.\.3",
+        ),
         (GOOD, _with(7, ("sep_conv_3x3", -1)), r"reduce cell, node 5: input -1 out of range"),
         (_with(1, ("sep_conv_3x3", 0)), GOOD, r"normal cell, node 2: both inputs are node 0"),
         (GOOD, _with(5, ("skip_connect", 0)), r"reduce cell, node 4: both inputs are node 0"),
@@ -76,14 +80,23 @@ def _config() -> dict:
     ("edit", "pattern"),
     [
         (lambda c: c.pop(f"{P}inputs_node_normal_4"), r"normal cell, node 4: missing key '.*inputs_node_normal_4'"),
-        (lambda c: c.pop(f"{P}edge_reduce_0"), r"reduce cell, node 2: input 0 is chosen but '.*edge_reduce_0' is missing"),
-        (lambda c: c.update({f"{P}edge_normal_3": "none"}), r"normal cell, node 3: unknown operation 'none' at .*edge_normal_3"),
+        (
+            lambda c: c.pop(f"{P}edge_reduce_0"),
+            r"reduce cell, node 2: input 0 is chosen but '.*edge_reduce_0' is missing",
+        ),
+        (
+            lambda c: c.update({f"{P}edge_normal_3": "none"}),
+            r"normal cell, node 3: unknown operation 'none' at .*edge_normal_3",
+        ),
         (lambda c: c.update({f"{P}inputs_node_normal_5": "2_2"}), r"normal cell, node 5: both inputs are node 2"),
         (lambda c: c.update({f"{P}inputs_node_normal_3": "0_3"}), r"normal cell, node 3: input 3 out of range"),
         (lambda c: c.update({f"{P}inputs_node_reduce_4": "0-1"}), r"reduce cell, node 4: .*must look like '0_2'"),
         (lambda c: c.update({f"{P}inputs_node_reduce_4": "²_1"}), r"reduce cell, node 4: .*must look like '0_2'"),
         (lambda c: c.update({f"{P}inputs_node_reduce_4": 1}), r"reduce cell, node 4: .*must look like '0_2'"),
-        (lambda c: c.update({f"{P}edge_normal_13": "sep_conv_3x3"}), r"normal cell: '.*edge_normal_13' is set but its source is not a chosen input"),
+        (
+            lambda c: c.update({f"{P}edge_normal_13": "sep_conv_3x3"}),
+            r"normal cell: '.*edge_normal_13' is set but its source is not a chosen input",
+        ),
         (lambda c: c.update({f"{P}edge_reduce_²": "sep_conv_3x3"}), r"reduce cell: '.*edge_reduce_²' is set"),
     ],
 )
@@ -126,9 +139,7 @@ def test_garbage_strings_raise_the_domain_error(text):
         from_string(text)
 
 
-@pytest.mark.parametrize(
-    "thing", [None, 3, 2.5, b"Genotype()", object(), (1, 2), ((), ()), [(0, 1)] * 8, {1, 2}]
-)
+@pytest.mark.parametrize("thing", [None, 3, 2.5, b"Genotype()", object(), (1, 2), ((), ()), [(0, 1)] * 8, {1, 2}])
 def test_other_types_raise_the_domain_error(thing):
     with pytest.raises(InvalidArchitectureError):
         parse(thing)

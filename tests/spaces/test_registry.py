@@ -67,9 +67,10 @@ def test_state_of_one_space_is_refused_by_another():
 
 
 def test_unknown_space_lists_the_known_ones():
-    with pytest.raises(ValueError, match=r"unknown search space 'nb101'; choose one of \['darts', 'nb201', 'generic'\]"):
+    with pytest.raises(
+        ValueError, match=r"unknown search space 'nb101'; choose one of \['darts', 'nb201', 'generic'\]"
+    ):
         get_space("nb101")
-
 
 
 def _fitted(name):

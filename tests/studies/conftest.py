@@ -19,9 +19,13 @@ from surrogate.space import arch_hash, sample
 
 #: Small, fast, single-threaded forests (the test machine has 2 busy cores).
 RF = {"n_estimators": 30, "n_jobs": 1}
-_WEIGHTS = {"normal_count_sep_conv_3x3": 0.8, "normal_count_sep_conv_5x5": 0.6,
-            "normal_count_max_pool_3x3": -0.7, "normal_count_avg_pool_3x3": -0.7,
-            "normal_count_skip_connect": -0.4}
+_WEIGHTS = {
+    "normal_count_sep_conv_3x3": 0.8,
+    "normal_count_sep_conv_5x5": 0.6,
+    "normal_count_max_pool_3x3": -0.7,
+    "normal_count_avg_pool_3x3": -0.7,
+    "normal_count_skip_connect": -0.4,
+}
 
 
 def true_accuracy(archs: Sequence) -> np.ndarray:
@@ -47,8 +51,14 @@ def distinct_archs(n: int, rng: int) -> list:
 
 
 def multi_seed_records(
-    n_archs: int, k: int, sigma: float, *, rng: int = 0, sources: Sequence[str] = ("rs",),
-    epochs: int = 10, first_arch: int = 0,
+    n_archs: int,
+    k: int,
+    sigma: float,
+    *,
+    rng: int = 0,
+    sources: Sequence[str] = ("rs",),
+    epochs: int = 10,
+    first_arch: int = 0,
 ) -> list[dict]:
     """``k`` seeds (0..k-1) of ``n_archs`` architectures, Gaussian seed noise ``sigma``; sources
     assigned round-robin by architecture."""
@@ -56,8 +66,13 @@ def multi_seed_records(
     archs = distinct_archs(first_arch + n_archs, rng=rng)[first_arch:]
     mu = true_accuracy(archs)
     return [
-        {"arch": g, "val_accuracy": float(m + sigma * gen.standard_normal()), "seed": s,
-         "source": sources[a % len(sources)], "epochs": epochs}
+        {
+            "arch": g,
+            "val_accuracy": float(m + sigma * gen.standard_normal()),
+            "seed": s,
+            "source": sources[a % len(sources)],
+            "epochs": epochs,
+        }
         for a, (g, m) in enumerate(zip(archs, mu))
         for s in range(k)
     ]

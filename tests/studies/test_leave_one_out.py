@@ -61,8 +61,7 @@ def test_metrics_show_a_learnable_function_is_learned(result: LeaveOneOutResult)
 
 
 def test_values_and_seeds_are_stable(sourced: Dataset, result: LeaveOneOutResult) -> None:
-    only_b = leave_one_out(sourced, family="rf", n_members=2, params=RF, values=["b"], baseline=False,
-                           progress=False)
+    only_b = leave_one_out(sourced, family="rf", n_members=2, params=RF, values=["b"], baseline=False, progress=False)
     assert [r.held_out for r in only_b.rows] == ["b"] and only_b.baseline is None
     full_b = next(r for r in result.rows if r.held_out == "b")
     assert only_b.rows[0].r2 == pytest.approx(full_b.r2)  # a source's fit does not depend on the others

@@ -39,8 +39,20 @@ def test_tabular_vs_surrogate_prints_and_writes(table: str, tmp_path, capsys) ->
 
 def test_tabular_vs_surrogate_json_output(table: str, tmp_path, capsys) -> None:
     out = tmp_path / "tvs"
-    argv = ["study", "tabular-vs-surrogate", "--data", table, *FAST, "--out", str(out), "--json", "--no-plot",
-            "--train-on-rest", "--split", "random:0.6,0.2,0.2"]
+    argv = [
+        "study",
+        "tabular-vs-surrogate",
+        "--data",
+        table,
+        *FAST,
+        "--out",
+        str(out),
+        "--json",
+        "--no-plot",
+        "--train-on-rest",
+        "--split",
+        "random:0.6,0.2,0.2",
+    ]
     assert main(argv) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["study"] == "tabular-vs-surrogate" and len(doc["seeds"]) == 3
@@ -56,8 +68,19 @@ def test_leave_one_out_on_a_csv_table(tmp_path, capsys) -> None:
         w.writeheader()
         w.writerows({**{k: v for k, v in r.items() if k != "arch"}, "genotype": str(r["arch"])} for r in recs)
     out = tmp_path / "loo"
-    argv = ["study", "leave-one-out", "--data", str(path), "--column", "source", "--min-rows", "10", *FAST,
-            "--out", str(out)]
+    argv = [
+        "study",
+        "leave-one-out",
+        "--data",
+        str(path),
+        "--column",
+        "source",
+        "--min-rows",
+        "10",
+        *FAST,
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     text = capsys.readouterr().out
     assert "held-out source" in text

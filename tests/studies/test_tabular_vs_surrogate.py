@@ -21,8 +21,9 @@ def _expected_table_mae(sigma: float, k: int) -> float:
 
 @pytest.fixture(scope="module")
 def noisy_result(noisy_dataset: Dataset) -> TabularVsSurrogateResult:
-    return tabular_vs_surrogate(noisy_dataset, family="rf", n_members=2, params=RF, split=(0.6, 0.1, 0.3),
-                                seed=0, progress=False)
+    return tabular_vs_surrogate(
+        noisy_dataset, family="rf", n_members=2, params=RF, split=(0.6, 0.1, 0.3), seed=0, progress=False
+    )
 
 
 def test_table_mae_follows_the_noise_model(noisy_result: TabularVsSurrogateResult) -> None:
@@ -68,8 +69,14 @@ def test_table_row_is_mae_against_the_mean_of_the_other_seeds() -> None:
     offsets = np.array([0.0, 1.0, 2.0, 6.0])
     for r in recs:
         r["val_accuracy"] += offsets[r["seed"]]
-    result = tabular_vs_surrogate(Dataset.from_records(recs), family="rf", n_members=1,
-                                  params={"n_estimators": 5, "n_jobs": 1}, folds=3, progress=False)
+    result = tabular_vs_surrogate(
+        Dataset.from_records(recs),
+        family="rf",
+        n_members=1,
+        params={"n_estimators": 5, "n_jobs": 1},
+        folds=3,
+        progress=False,
+    )
     for s in result.seeds:
         others = np.delete(offsets, s.seed).mean()
         assert s.table_mae == pytest.approx(abs(offsets[s.seed] - others))
@@ -80,8 +87,13 @@ def test_table_row_is_mae_against_the_mean_of_the_other_seeds() -> None:
 
 def test_deterministic_given_the_seed() -> None:
     ds = Dataset.from_records(multi_seed_records(40, 3, 0.5, rng=4))
-    kw = {"family": "rf", "n_members": 1, "params": {"n_estimators": 5, "n_jobs": 1}, "split": (0.6, 0.2, 0.2),
-          "progress": False}
+    kw = {
+        "family": "rf",
+        "n_members": 1,
+        "params": {"n_estimators": 5, "n_jobs": 1},
+        "split": (0.6, 0.2, 0.2),
+        "progress": False,
+    }
     a = tabular_vs_surrogate(ds, seed=3, **kw).to_records()
     b = tabular_vs_surrogate(ds, seed=3, **kw).to_records()
     c = tabular_vs_surrogate(ds, seed=4, **kw).to_records()
@@ -93,8 +105,13 @@ def test_deterministic_given_the_seed() -> None:
 def test_train_on_rest_adds_single_seed_architectures_to_training_only() -> None:
     recs = multi_seed_records(30, 3, 0.5, rng=5) + multi_seed_records(20, 1, 0.5, rng=5, first_arch=30)
     ds = Dataset.from_records(recs)
-    kw = {"family": "rf", "n_members": 1, "params": {"n_estimators": 5, "n_jobs": 1}, "split": (0.6, 0.2, 0.2),
-          "progress": False}
+    kw = {
+        "family": "rf",
+        "n_members": 1,
+        "params": {"n_estimators": 5, "n_jobs": 1},
+        "split": (0.6, 0.2, 0.2),
+        "progress": False,
+    }
     plain = tabular_vs_surrogate(ds, **kw)
     more = tabular_vs_surrogate(ds, train_on_rest=True, **kw)
     assert plain.n_archs == more.n_archs == 30
