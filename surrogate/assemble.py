@@ -310,6 +310,7 @@ def assemble_from_checkpoints(
     default: Mapping[str, str] | None = None,
     fidelity: Mapping[str, Any] | None = None,
     overwrite: bool = False,
+    curves: bool | None = None,
 ) -> Path:
     """Build a benchmark directory at ``out`` from checkpoints of ``fit_surrogate`` / ``surrogate fit``.
 
@@ -339,6 +340,13 @@ def assemble_from_checkpoints(
         model; default: recorded in a checkpoint, else the data's ``fidelity`` column.
     overwrite : bool, default False
         Replace an existing benchmark directory at ``out``.
+    curves : bool, optional
+        Fit the learning-curve model on ``dataset``'s ``val_curve`` column (as
+        :func:`assemble_benchmark`; ``None`` does when it holds curves of 20+ architectures).
+
+    The novelty detector (``query().ood``) is fit on the accuracy checkpoint's training rows and
+    calibrated on its held-out rows when ``dataset`` is its fit data; otherwise the benchmark flags
+    OOD by the ensemble std, with a warning.
 
     Returns
     -------
@@ -414,10 +422,44 @@ def assemble_from_checkpoints(
     for name, i in names.items():
         shutil.copytree(paths[i], out / name)
         entries[name]["manifest_sha256"] = hashlib.sha256((out / name / "manifest.json").read_bytes()).hexdigest()
-    split = fitted[names[next(n for n, (t, _) in zip(names, models) if t == "val_accuracy")]].manifest.get("split")
+    accuracy = fitted[names[next(n for n, (t, _) in zip(names, models) if t == "val_accuracy")]]
+    split = accuracy.manifest.get("split")
     try:
-        _write_spec(out, dataset, space, fid, split, entries, _defaults(default, models, entries), noise)
+        novelty = _novelty_from_split(dataset, space, out, accuracy.manifest)
+        curve_entry = _fit_curves(dataset, space, out, 0, curves)
+        _write_spec(
+            out,
+            dataset,
+            space,
+            fid,
+            split,
+            entries,
+            _defaults(default, models, entries),
+            noise,
+            curves=curve_entry,
+            novelty=novelty,
+        )
     except Exception:
         shutil.rmtree(out, ignore_errors=True)
         raise
     return out
+
+
+def _novelty_from_split(dataset: Dataset, space: Any, out: Path, manifest: Mapping) -> dict | None:
+    """The novelty detector from the accuracy checkpoint's own split of ``dataset`` (its training
+    rows as reference, the held-out ones to calibrate); None, with a warning, when the data is not
+    the fit data or the split cannot be rebuilt: then ``query().ood`` falls back to the std flag."""
+    from .split_spec import rebuild_split
+
+    if manifest.get("data_fingerprint") != dataset.fingerprint() or not manifest.get("split"):
+        logger.warning(
+            "no novelty detector: the data is not the accuracy checkpoint's fit data, so its training "
+            "architectures are unknown; query().ood uses the ensemble std"
+        )
+        return None
+    try:
+        tr, va, te = rebuild_split(dataset, manifest["split"])
+    except ValueError as err:
+        logger.warning("no novelty detector: %s", err)
+        return None
+    return fit_novelty(dataset, space, out, tr, np.concatenate([va, te]))

@@ -383,7 +383,7 @@ class Benchmark:
     def _curve(self, batch: _Batch, final: np.ndarray, with_noise: bool, seed: int | None) -> np.ndarray:
         """Curves (n, epochs) ending at ``final`` (+ the final epoch's own noise when ``with_noise``)."""
         bundle = self._need_curves()
-        space = self._space_for_keys()
+        space = self.space  # features need the encoder state (a generic space's vocabulary)
         out = np.empty((len(batch), bundle.epochs))
         for start in range(0, len(batch), CHUNK):
             stop = min(start + CHUNK, len(batch))
@@ -509,7 +509,7 @@ class Benchmark:
             except NoveltyError as err:
                 raise BenchmarkError(str(err)) from None
         batch = archs if isinstance(archs, _Batch) else self._parse(archs)
-        space = self._space_for_keys()
+        space = self.space  # features need the encoder state (a generic space's vocabulary)
         out = (
             np.concatenate(
                 [self._novelty.score(space.features(batch.archs[i : i + CHUNK])) for i in range(0, len(batch), CHUNK)]

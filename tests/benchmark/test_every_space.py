@@ -191,3 +191,11 @@ def test_the_cli_queries_a_benchmark_of_each_space(built, capsys):
     assert all((r["params"] is None) == (not bench.has_cost) for r in rows)
     assert main(["query", "--benchmark", str(out), *archs]) == 0  # the table prints too
     assert len(capsys.readouterr().out.splitlines()) == 3
+
+
+def test_benchmarks_assembled_from_checkpoints_get_the_novelty_detector(built):
+    name, data, out = built
+    bench = surrogate.load(out)
+    assert bench.spec["novelty"]["k"] == 5
+    q = bench.query(bench.space.sample(20, rng=3), seed=0)
+    assert q.novelty.shape == (20,) and np.array_equal(q.ood, q.novelty > bench.spec["novelty"]["threshold"])
