@@ -1,7 +1,9 @@
 """Learning-curve quality on held-out real curves (issue 14's targets), per epoch, never pooled.
 
-Reads one fidelity's result tree (every file with a per-epoch ``learning_curves.val_accuracy``),
-splits the architectures (seeded), and on the held-out ones reports at 25/50/75/100 % of training:
+Reads one fidelity's result tree(s) (the ``val_curve`` of every run that has one,
+:class:`surrogate.curves.CurveTable`), splits the architectures (seeded), fits what a benchmark
+ships (:class:`surrogate.curves.CurveBundle`) on the training ones, and on the held-out ones
+reports at 25/50/75/100 % of training:
 
 - R² and Kendall τ of :class:`surrogate.curves.CurveModel` against the held-out seed-mean curves,
   given (a) the true final epoch ("shape" alone) and (b) a LightGBM final-epoch model fit on the
@@ -27,40 +29,6 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def load_curves(roots: list[str]) -> dict:
-    """Rows with a validation curve: architectures, hashes, seeds, curves, epoch and scoring times."""
-    from surrogate.data import read_nb301
-
-    rows: dict[str, list] = {k: [] for k in ("arch", "hash", "seed", "curve", "epoch_time", "eval_time")}
-    for root in roots:
-        ds, _ = read_nb301(root, progress=False)
-        for arch, h, seed, rel in zip(ds.column("arch"), ds.column("arch_hash"), ds.column("seed"), ds.column("path")):
-            doc = json.loads((Path(root) / rel).read_text())
-            lc = doc.get("learning_curves") or {}
-            if not lc.get("val_accuracy"):
-                continue
-            rows["arch"].append(arch)
-            rows["hash"].append(h)
-            rows["seed"].append(int(seed))
-            rows["curve"].append(lc["val_accuracy"])
-            rows["epoch_time"].append(lc.get("epoch_time") or [np.nan] * len(lc["val_accuracy"]))
-            rows["eval_time"].append(lc.get("eval_time") or [0.0] * len(lc["val_accuracy"]))
-    lengths = {len(c) for c in rows["curve"]}
-    if len(lengths) != 1:
-        raise SystemExit(f"curves of different lengths {sorted(lengths)}: give one fidelity's folder")
-    return {
-        k: (np.asarray(v, dtype=float) if k in ("curve", "epoch_time", "eval_time") else np.asarray(v))
-        for k, v in rows.items()
-    }
-
-
-def _r2(y: np.ndarray, p: np.ndarray) -> float:
-    ss = np.sum((y - y.mean()) ** 2)
-    return float(1 - np.sum((y - p) ** 2) / ss) if ss > 0 else float("nan")
-
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -73,31 +41,29 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", help="also write the JSON here")
     args = p.parse_args(argv)
 
-    from scipy.stats import kendalltau, spearmanr
+    from scipy.stats import spearmanr
 
-    from surrogate.curves import CurveModel, CurveNoise, EpochCost
-    from surrogate.encode import features
+    from surrogate.curves import CurveBundle, CurveTable
+    from surrogate.data import Dataset, read_nb301
+    from surrogate.metrics import regression_report
     from surrogate.models import make_model
-    from surrogate.space import parse, sample
+    from surrogate.space import sample
+    from surrogate.spaces import get_space
 
-    d = load_curves(args.roots)
-    E = d["curve"].shape[1]
-    hashes, inverse = np.unique(d["hash"], return_inverse=True)
-    inverse = inverse.reshape(-1)
-    n_arch = len(hashes)
+    ds = Dataset.concat([read_nb301(r, progress=False)[0] for r in args.roots])
+    table = CurveTable(ds)
+    E, n_arch, inverse, counts, mean_curve = table.epochs, len(table), table.arch, table.counts, table.means
     rng = np.random.default_rng(args.seed)
     test_arch = np.zeros(n_arch, dtype=bool)
     test_arch[rng.permutation(n_arch)[: max(2, int(round(args.test_fraction * n_arch)))]] = True
-    first = np.full(n_arch, -1)
-    first[inverse[::-1]] = np.arange(len(inverse))[::-1]
-    counts = np.bincount(inverse, minlength=n_arch)
-    mean_curve = np.zeros((n_arch, E))
-    np.add.at(mean_curve, inverse, d["curve"])
-    mean_curve /= counts[:, None]
-    X = features([parse(a) for a in d["arch"][first]])
+    space = get_space("darts")
+    X = space.features(table.genotypes)
     tr, te = ~test_arch, test_arch
-
-    model = CurveModel.fit(X[tr], mean_curve[tr], rank=args.rank, seed=args.seed)
+    # what a benchmark ships (curve model, seed noise, epoch cost), fit on the training architectures' runs
+    bundle = CurveBundle.fit(
+        ds.take(table.rows[tr[inverse]]), space, rank=args.rank, seed=args.seed, min_architectures=2
+    )
+    model, noise, cost = bundle.model, bundle.noise, bundle.cost
     final_model = make_model(
         "lgb", n_estimators=300, learning_rate=0.05, num_leaves=7, min_child_samples=5, n_jobs=1, seed=args.seed
     ).fit(X[tr], mean_curve[tr, -1])
@@ -116,10 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     for k in at:
         row = {}
         for name, pred in (("curve_model_shape", shape), ("curve_model_full", full), ("jahs_xgb", jahs)):
-            row[name] = {
-                "r2": _r2(truth[:, k - 1], pred[:, k - 1]),
-                "kendall_tau": float(kendalltau(truth[:, k - 1], pred[:, k - 1])[0]),
-            }
+            r = regression_report(truth[:, k - 1], pred[:, k - 1])
+            row[name] = {"r2": r["r2"], "kendall_tau": r["kendall_tau"]}
         row["spearman_with_final"] = {
             "real": float(spearmanr(truth[:, k - 1], truth[:, -1])[0]),
             "curve_model_full": float(spearmanr(full[:, k - 1], full[:, -1])[0]),
@@ -131,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     import time
 
     t0 = time.perf_counter()
-    Xr = features(rand)
+    Xr = space.features(rand)
     final_r = final_model.predict(Xr)
     t1 = time.perf_counter()
     mean_r = model.curve(Xr, final_r)
@@ -143,7 +107,6 @@ def main(argv: list[str] | None = None) -> int:
     }
     jahs_r = base.predict(Xe(Xr[: min(len(Xr), 20000)])).reshape(-1, E)
     real_monotone = np.all(np.diff(mean_curve, axis=1) >= 0, axis=1)
-    cost = EpochCost.fit(d["epoch_time"][np.all(d["epoch_time"] > 0, axis=1)], d["eval_time"])
     cum = cost.elapsed(np.random.default_rng(1).uniform(1, 500, size=args.n_random))
     monotone = {
         "random_architectures": args.n_random,
@@ -153,12 +116,10 @@ def main(argv: list[str] | None = None) -> int:
         "real_seed_mean_curves_monotone_share": float(real_monotone.mean()),
     }
 
-    multi_tr = tr[inverse] & (counts[inverse] >= 2)
-    noise = CurveNoise.fit(inverse[multi_tr], d["curve"][multi_tr])
     multi_te = te[inverse] & (counts[inverse] >= 2)
     coverage = {}
     if multi_te.any():
-        dev = d["curve"][multi_te] - mean_curve[inverse[multi_te]]
+        dev = table.runs[multi_te] - mean_curve[inverse[multi_te]]
         # a seed mean of k runs is nearer each run than the true mean: deviations shrink by (k-1)/k
         k_seeds = counts[inverse[multi_te]][:, None]
         sd = np.sqrt(np.diag(noise.cov))[None, :] * np.sqrt((k_seeds - 1) / k_seeds)

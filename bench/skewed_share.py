@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         "held_out": {k: int(len(v)) for k, v in held.items()},
         "results": {},
     }
+    X = None
     for name, rows in designs.items():
         rows = rng.permutation(rows)
         n_val = max(2, len(rows) // 8)
@@ -82,9 +83,9 @@ def main(argv: list[str] | None = None) -> int:
             split=(np.sort(rows[n_val:]), np.sort(rows[:n_val]), test),
             progress=False,
         )
-        X = result.space.features(ds.genotypes()) if result.ensemble.model_class.input_kind == "matrix" else None
-        if X is None:
+        if result.ensemble.model_class.input_kind != "matrix":
             raise SystemExit("use a tree family (lgb, xgb) here")
+        X = result.space.features(ds.genotypes()) if X is None else X  # one encoding for every design
         out["results"][name] = {"train_architectures": int(len(rows))}
         for g, idx in held.items():
             mean, std = result.ensemble.predict(X[idx])

@@ -135,7 +135,6 @@ def _tokens(command: str) -> list[str] | None:
     for stop in ("|", ">", ">>", "<", "&&", "||", ";", "&", "2>&1", "2>/dev/null"):
         if stop in words:
             words = words[: words.index(stop)]
-    words = [w for w in words if not re.match(r"^[A-Z_]+=", w) or words.index(w) > 0]
     while words and re.match(r"^[A-Z_]+=", words[0]):
         words.pop(0)
     return [w.rstrip(";&") for w in words if w != "..." and w.rstrip(";&")]

@@ -23,7 +23,8 @@ so the noisy curve's last point is the noisy final-epoch prediction. Every draw 
 of (architecture key, seed, epoch) (:mod:`surrogate.noise`), whatever the batch or call order.
 
 :class:`EpochCost` turns a predicted training time into cumulative elapsed seconds per epoch
-(training share of each epoch measured on the data, plus its scoring time): strictly increasing.
+(each epoch an equal share of the training time, as every epoch sees the same images, plus the
+measured per-epoch scoring time): strictly increasing.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ import numpy as np
 
 from .noise import splitmix64, standard_normal
 
-__all__ = ["CurveModel", "CurveNoise", "EpochCost", "epoch_keys"]
+__all__ = ["CurveBundle", "CurveModel", "CurveNoise", "CurveTable", "EpochCost", "check_epoch", "epoch_keys"]
 
 _EPOCH_SALT = np.uint64(0xD1B54A32D192ED03)
 FILE = "curve_model.json"
@@ -245,20 +246,6 @@ class EpochCost:
     def epochs(self) -> int:
         return len(self.train_share)
 
-    @classmethod
-    def fit(cls, epoch_times: Any, eval_times: Any) -> EpochCost:
-        """From per-run per-epoch training seconds and per-epoch scoring seconds (rows: runs)."""
-        t = (
-            _curves(epoch_times)
-            if np.ndim(epoch_times) == 2 and np.shape(epoch_times)[1] > 1
-            else np.atleast_2d(epoch_times)
-        )
-        e = np.atleast_2d(np.asarray(eval_times, dtype=np.float64))
-        if np.any(t <= 0):
-            raise ValueError("every epoch must have taken a positive time")
-        share = (t / t.sum(1, keepdims=True)).mean(0)
-        return cls(share / share.sum(), np.nanmean(e, axis=0))
-
     def elapsed(self, train_time: np.ndarray, epoch: int | None = None) -> np.ndarray:
         """Cumulative seconds (training + scoring) after each epoch, (rows, epochs); or after ``epoch``."""
         total = np.maximum(np.asarray(train_time, dtype=np.float64).reshape(-1), 1e-9)
@@ -292,6 +279,55 @@ def check_epoch(epoch: Any, epochs: int) -> int:
     return int(epoch)
 
 
+class CurveTable:
+    """A Dataset's learning curves grouped by architecture (what the curve model, its study and
+    ``bench/curves.py`` fit and judge on).
+
+    Rows without a ``val_curve`` (and, with ``epochs``/``seed``, of another length or seed) are
+    left out. Architectures come in ``arch_hash`` order; ``runs[i]`` is the curve of dataset row
+    ``rows[i]``, of architecture ``arch[i]``; ``means[a]`` averages architecture ``a``'s runs.
+    """
+
+    def __init__(self, dataset: Any, *, epochs: int | None = None, seed: int | None = None):
+        if "val_curve" not in dataset.columns:
+            raise ValueError("the dataset has no val_curve column: its evaluations recorded no learning curves")
+        curves = dataset.table.column("val_curve").to_pylist()
+        seeds = dataset.column("seed")
+        rows = [
+            i
+            for i, c in enumerate(curves)
+            if c is not None and (seed is None or seeds[i] == seed) and (epochs is None or len(c) == epochs)
+        ]
+        lengths = {len(curves[i]) for i in rows}
+        if not rows:
+            raise ValueError("no learning curve " + (f"of {epochs} epochs " if epochs else "") + "in the dataset")
+        if len(lengths) != 1:
+            raise ValueError(f"curves of {len(lengths)} different lengths {sorted(lengths)}: select one fidelity first")
+        self.rows = np.asarray(rows, dtype=np.int64)
+        self.runs = np.asarray([curves[i] for i in rows], dtype=np.float64)
+        _, first, inverse, counts = np.unique(
+            dataset.column("arch_hash")[self.rows], return_index=True, return_inverse=True, return_counts=True
+        )
+        self.arch, self.counts = inverse.reshape(-1), counts
+        self.means = np.zeros((len(counts), self.runs.shape[1]))
+        np.add.at(self.means, self.arch, self.runs)
+        self.means /= counts[:, None]
+        genotypes = dataset.genotypes()
+        self.genotypes = [genotypes[i] for i in self.rows[first]]
+        self.first_row = self.rows[first]
+
+    @property
+    def epochs(self) -> int:
+        return self.runs.shape[1]
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def arch_mean(self, values: np.ndarray) -> np.ndarray:
+        """Per-architecture mean of one value per run (e.g. a dataset column at :attr:`rows`)."""
+        return np.bincount(self.arch, weights=np.asarray(values, dtype=float)) / self.counts
+
+
 class CurveBundle:
     """What a benchmark needs to answer per-epoch queries: the curve model, its noise and its cost.
 
@@ -321,34 +357,18 @@ class CurveBundle:
         sees the same images), so the cost splits the training time evenly and adds the
         measured per-epoch scoring time (``curve_eval_time`` when the data has it).
         """
-        if "val_curve" not in dataset.columns:
-            raise ValueError("the dataset has no val_curve column: its evaluations recorded no learning curves")
-        curves = dataset.table.column("val_curve").to_pylist()
-        keep = np.array([c is not None for c in curves])
-        lengths = {len(c) for c in curves if c is not None}
-        if len(lengths) != 1:
-            raise ValueError(f"curves of {len(lengths)} different lengths {sorted(lengths)}: select one fidelity first")
-        data = dataset.filter(keep)
-        y = np.asarray([c for c in curves if c is not None], dtype=np.float64)
-        hashes = data.column("arch_hash")
-        uniq, first, inverse, counts = np.unique(hashes, return_index=True, return_inverse=True, return_counts=True)
-        if len(uniq) < min_architectures:
-            raise ValueError(f"curves of {len(uniq)} architectures; a curve model needs at least {min_architectures}")
-        inverse = inverse.reshape(-1)
-        means = np.zeros((len(uniq), y.shape[1]))
-        np.add.at(means, inverse, y)
-        means /= counts[:, None]
-        genotypes = data.genotypes()
-        X = space.features([genotypes[i] for i in first])
-        model = CurveModel.fit(X, means, rank=rank, family=family, seed=seed)
-        noise = CurveNoise.fit(inverse, y)
-        E = y.shape[1]
-        ev = data.column("curve_eval_time").astype(float) if "curve_eval_time" in data.columns else np.zeros(0)
+        table = CurveTable(dataset)
+        if len(table) < min_architectures:
+            raise ValueError(f"curves of {len(table)} architectures; a curve model needs at least {min_architectures}")
+        model = CurveModel.fit(space.features(table.genotypes), table.means, rank=rank, family=family, seed=seed)
+        noise = CurveNoise.fit(table.arch, table.runs)
+        E = table.epochs
+        ev = dataset.column("curve_eval_time")[table.rows] if "curve_eval_time" in dataset.columns else np.zeros(0)
         ev = ev[np.isfinite(ev)]
         cost = EpochCost(np.full(E, 1.0 / E), np.full(E, float(ev.mean()) if len(ev) else 0.0))
         info = {
-            "architectures": int(len(uniq)),
-            "evaluations": int(len(y)),
+            "architectures": int(len(table)),
+            "evaluations": int(len(table.runs)),
             "multi_seed_architectures": noise.n_architectures,
             "rank": int(model.basis.shape[0]),
         }

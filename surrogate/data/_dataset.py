@@ -384,8 +384,13 @@ def _mean_lists(values: list, group: np.ndarray, n_groups: int) -> pa.Array:
     one or the lengths differ."""
     out: list = [[] for _ in range(n_groups)]
     for g, v in zip(group.tolist(), values):
-        if out[g] is not None:
-            out[g] = None if v is None or (out[g] and len(out[g][0]) != len(v)) else out[g] + [v]
+        rows = out[g]
+        if rows is None:
+            continue
+        if v is None or (rows and len(rows[0]) != len(v)):
+            out[g] = None
+        else:
+            rows.append(v)
     return pa.array(
         [None if rows is None else np.mean(np.asarray(rows, dtype=np.float64), axis=0).tolist() for rows in out],
         pa.list_(pa.float64()),

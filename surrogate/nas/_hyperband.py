@@ -72,17 +72,19 @@ class EpochEvaluator:
             archs, time = archs[:fits], time[:fits]
             if not archs:
                 return np.zeros(0)
-        acc = _values(
-            self.bench.predict(archs, epoch=epoch, with_noise=True, seed=self.noise_seed),
-            len(archs),
-            "predict(epoch=...)",
-        )
-        if epoch == self.epochs:
-            mean = _values(self.bench.predict(archs), len(archs), "predict")
+        both = getattr(self.bench, "predict_sample_and_mean", None)
+        last = epoch == self.epochs
+        if last and both is not None:  # the last epoch is predict(): one model pass for both values
+            acc, mean = both(archs, seed=self.noise_seed)
+        else:
+            acc = self.bench.predict(archs, epoch=epoch, with_noise=True, seed=self.noise_seed)
+            mean = self.bench.predict(archs) if last else None
+        acc = _values(acc, len(archs), "predict(epoch=..., with_noise=True)")
+        if last:
             self._archs += list(archs)
             self._time += time.tolist()
             self._acc += acc.tolist()
-            self._mean += mean.tolist()
+            self._mean += _values(mean, len(archs), "predict").tolist()
         self.n_queries += len(archs)
         self.seconds = float(time[-1])
         return acc

@@ -73,32 +73,15 @@ def hyperband_real_vs_surrogate(
     """
     from scipy.stats import kendalltau
 
+    from surrogate.curves import CurveTable
     from surrogate.nas import Hyperband
 
-    if "val_curve" not in dataset.columns:
-        raise ValueError("the dataset has no val_curve column: it holds no learning curves")
     epochs = bench.epochs
     if not epochs:
         raise ValueError("the benchmark has no learning curves (bench.epochs is None)")
-    curves = dataset.table.column("val_curve").to_pylist()
-    seeds = dataset.column("seed")
-    keep = [
-        i
-        for i, c in enumerate(curves)
-        if c is not None and len(c) == epochs and (real_seed is None or seeds[i] == real_seed)
-    ]
-    if not keep:
-        raise ValueError(f"no curve of {epochs} epochs in the dataset (the benchmark's fidelity)")
-    hashes = dataset.column("arch_hash")[keep]
-    uniq, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    real = np.zeros((len(uniq), epochs))
-    np.add.at(real, inverse, np.asarray([curves[i] for i in keep], dtype=float))
-    real /= np.bincount(inverse, minlength=len(uniq))[:, None]
-    train_time = np.bincount(inverse, weights=dataset.column("train_time").astype(float)[keep]) / np.bincount(inverse)
-    genotypes = dataset.genotypes()
-    pool = [genotypes[keep[i]] for i in first]
-    truth = real[:, -1]
+    table = CurveTable(dataset, epochs=epochs, seed=real_seed)
+    real, pool, truth = table.means, table.genotypes, table.means[:, -1]
+    train_time = table.arch_mean(dataset.column("train_time")[table.rows])
 
     sur_curves = np.asarray(bench.predict_curve(pool, with_noise=True, seed=seed), dtype=float)
     if sur_curves.ndim == 1:
