@@ -11,6 +11,10 @@ the two has the higher Kendall tau on the validation split.
 
     python scripts/build_default.py                 # ~minutes on 2 CPU cores
     python scripts/build_default.py --members 3 --out /tmp/bench   # quicker, elsewhere
+    python scripts/build_default.py --fidelity pilot2-f14-c8l5-n15k-e3 --out /tmp/bench2 --data-out /tmp/bench2.parquet
+
+The pilots' corner cells (source ``corner``) are never fit on: they are the held-out check that
+the benchmark ranks cells unlike its training data as real training does.
 """
 
 from __future__ import annotations
@@ -23,23 +27,50 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def load_shipped(fidelity: str = "default"):
-    from surrogate.data import Dataset, read_nb301
-    from surrogate.generate import load_fidelity
+#: Sources kept out of every fit: the pilot's corner cells (all-pooling, all-skip, DARTS_V1/V2, ...),
+#: the check that the benchmark ranks cells unlike its training data the way real training does.
+HELD_OUT_SOURCES = ("corner",)
 
-    fid = json.dumps(load_fidelity(fidelity).to_dict(), sort_keys=True)
+
+def data_roots(fidelity: str = "default") -> list[Path]:
+    """The result trees that may hold evaluations at ``fidelity``: the first data
+    (training_data/fmnist/results and the first pilot's folders) for ``default``; otherwise the
+    fidelity's own folder training_data/fmnist/<fidelity> and the pilots' folders of that name."""
+    fm = ROOT / "training_data/fmnist"
+    if fidelity == "default":
+        return [fm / "results", *sorted((fm / "pilot").glob("*/"))]
+    return [fm / fidelity, *sorted(fm.glob(f"pilot*/{fidelity}"))]
+
+
+def load_shipped(fidelity: str = "default"):
+    """Every shipped evaluation at ``fidelity`` (one Dataset), the held-out sources left out."""
+    import pyarrow as pa
+
+    from surrogate.data import Dataset, read_nb301
+    from surrogate.generate import load_fidelity, same_fidelity
+
+    fid = load_fidelity(fidelity)
     parts = []
-    for root in (ROOT / "training_data/fmnist/results", *sorted((ROOT / "training_data/fmnist/pilot").glob("*/"))):
+    for root in data_roots(fidelity):
         if root.is_dir():
             ds, report = read_nb301(root, progress=False)
             if len(ds):
-                keep = [f == fid for f in ds.column("fidelity").tolist()]
+                keep = [
+                    same_fidelity(json.loads(f), fid) and s not in HELD_OUT_SOURCES
+                    for f, s in zip(ds.column("fidelity").tolist(), ds.column("source").tolist())
+                ]
                 parts.append(ds.filter(keep))
     ds = Dataset.concat([p for p in parts if len(p)])
-    return _drop_wall_clock_runtimes(ds)
+    if len(set(ds.column("fidelity").tolist())) > 1:
+        # files written before a setting was added to the fidelity lack it (same_fidelity took
+        # them as its default value): record the one fidelity they all share
+        text = json.dumps(fid.to_dict(), sort_keys=True)
+        i = ds.table.schema.get_field_index("fidelity")
+        ds = Dataset.from_arrow(ds.table.set_column(i, "fidelity", pa.array([text] * len(ds))), space=ds.space)
+    return _drop_wall_clock_runtimes(ds, data_roots(fidelity))
 
 
-def _drop_wall_clock_runtimes(ds):
+def _drop_wall_clock_runtimes(ds, roots):
     """Blank ``train_time`` of the first pilot files, written before ``runtime`` became CPU time.
 
     Those few files recorded wall time on a machine shared with other jobs (up to 5x the CPU
@@ -50,7 +81,6 @@ def _drop_wall_clock_runtimes(ds):
 
     from surrogate.data import Dataset
 
-    roots = [ROOT / "training_data/fmnist/results", *sorted((ROOT / "training_data/fmnist/pilot").glob("*/"))]
     wall = []
     for rel in ds.column("path").tolist():
         path = next((r / rel for r in roots if (r / rel).is_file()), None)
@@ -93,16 +123,24 @@ def main() -> int:
     p.add_argument("--members", type=int, default=10, help="ensemble members per model (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="split and member seed (default: %(default)s)")
     p.add_argument(
+        "--fidelity",
+        default="default",
+        help="training fidelity of the evaluations to fit on (configs/generate/<name>.yaml; default: %(default)s)",
+    )
+    p.add_argument(
         "--data-out",
-        default=str(ROOT / "training_data/fmnist/default.parquet"),
-        help="consolidated Dataset Parquet the models are fit on (default: %(default)s)",
+        help="consolidated Dataset Parquet the models are fit on "
+        "(default: training_data/fmnist/default.parquet for the default fidelity, else training_data/fmnist/<fidelity>.parquet)",
     )
     args = p.parse_args()
+    if args.data_out is None:
+        name = "default" if args.fidelity == "default" else args.fidelity
+        args.data_out = str(ROOT / f"training_data/fmnist/{name}.parquet")
 
     from surrogate.assemble import assemble_benchmark
     from surrogate.data import Dataset
 
-    load_shipped().to_parquet(args.data_out)
+    load_shipped(args.fidelity).to_parquet(args.data_out)
     ds = Dataset.read_parquet(args.data_out)  # fit on exactly what is shipped
     print(f"{len(ds)} evaluations of {len(set(ds.column('arch_hash').tolist()))} architectures", flush=True)
     out = assemble_benchmark(

@@ -13,7 +13,7 @@ from ._pilot import choose as choose_fidelity
 from ._pilot import icc1, icc1_bootstrap, reliability, seeds_needed
 from ._pilot import summarise as pilot_summary
 from ._plan import SAMPLERS, plan_jobs, sampled_archs, uniform_archs
-from ._results import Job, done_keys, pending
+from ._results import Job, done_keys, pending, same_fidelity
 from ._runner import RunSummary, run_jobs
 from ._train import prepare_tensors, train_and_evaluate
 
@@ -40,6 +40,7 @@ __all__ = [
     "read_idx",
     "reliability",
     "run_jobs",
+    "same_fidelity",
     "sampled_archs",
     "seeds_needed",
     "train_and_evaluate",
