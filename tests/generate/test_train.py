@@ -61,3 +61,22 @@ def test_a_curve_on_a_validation_prefix_ends_at_that_prefix_of_the_final_score(s
     )
     with pytest.raises(ValueError, match="curve_val_size"):
         dataclasses.replace(fid, curve_val_size=fid.val_size + 1)
+
+
+def test_scores_do_not_depend_on_the_scoring_batch(setup):
+    # Eval-mode scoring runs in chunks of SCORE_BATCH images; each image's correctness and loss
+    # must be the same whatever the chunk it falls in, so the chunk size is a speed choice only.
+    import torch
+
+    from surrogate.generate import Network
+    from surrogate.generate._train import _per_image, _recalibrate_bn
+
+    fid, data = setup
+    torch.manual_seed(0)
+    model = Network(DARTS_V2, channels=fid.channels, layers=fid.layers).to(memory_format=torch.channels_last)
+    x = data.x_val.contiguous(memory_format=torch.channels_last)
+    _recalibrate_bn(model, data.x_train.contiguous(memory_format=torch.channels_last))
+    hits_one, loss_one = _per_image(model, x, data.y_val, batch=len(x))
+    hits_many, loss_many = _per_image(model, x, data.y_val, batch=7)
+    assert torch.equal(hits_one, hits_many)
+    torch.testing.assert_close(loss_one, loss_many, rtol=1e-5, atol=1e-6)
