@@ -71,7 +71,8 @@ def load_shipped(fidelity: str = "default"):
 
 
 def _drop_wall_clock_runtimes(ds, roots):
-    """Blank ``train_time`` of the first pilot files, written before ``runtime`` became CPU time.
+    """Blank ``train_time`` of every file whose runtime is not CPU-seconds: the first pilot files,
+    written before ``runtime`` became CPU time, and runs on a GPU (wall seconds on other hardware).
 
     Those few files recorded wall time on a machine shared with other jobs (up to 5x the CPU
     time), which would teach the runtime model noise; their accuracies are kept.
@@ -85,7 +86,7 @@ def _drop_wall_clock_runtimes(ds, roots):
     for rel in ds.column("path").tolist():
         path = next((r / rel for r in roots if (r / rel).is_file()), None)
         info = json.loads(path.read_text())["info"][0] if path else {}
-        wall.append("runtime_measure" not in info)
+        wall.append(info.get("runtime_measure") != "process_cpu_seconds")
     t = ds.column("train_time").astype(float)
     t[np.asarray(wall)] = np.nan
     table = ds.table.set_column(ds.table.schema.get_field_index("train_time"), "train_time", pa.array(t))

@@ -28,3 +28,26 @@ def test_new_fidelity_data_leave_out_the_corner_cells():
     assert "corner" not in sources
     assert {"pilot", "rs", "skewed"} <= set(sources)
     assert len(set(ds.column("fidelity").tolist())) == 1
+
+
+def test_runtimes_not_in_cpu_seconds_are_blanked(tmp_path):
+    """A GPU run's runtime is wall seconds on other hardware: its accuracy is kept, its training
+    time is not taught to the CPU runtime model."""
+    import json
+    import math
+
+    from surrogate.data import read_nb301
+
+    src = sorted((ROOT / "training_data/fmnist/pilot2-f14-c8l5-n15k-e3/rs").glob("results_*.json"))[:2]
+    (tmp_path / "rs").mkdir()
+    for i, path in enumerate(src):
+        record = json.loads(path.read_text())
+        if i == 1:
+            record["info"][0]["runtime_measure"] = "wall_seconds"
+        (tmp_path / "rs" / path.name).write_text(json.dumps(record))
+    ds, _ = read_nb301(tmp_path, progress=False)
+    out = build_default._drop_wall_clock_runtimes(ds, [tmp_path])
+    by_file = dict(zip(out.column("path").tolist(), out.column("train_time").tolist()))
+    assert math.isfinite(by_file[f"rs/{src[0].name}"])
+    assert math.isnan(by_file[f"rs/{src[1].name}"])
+    assert out.column("val_accuracy").tolist() == ds.column("val_accuracy").tolist()
