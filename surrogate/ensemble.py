@@ -351,7 +351,7 @@ class Ensemble:
         stack = getattr(self.model_class, "stack", None)
         if stack is None:
             return None
-        key = tuple((id(m), id(getattr(m, "net_", None))) for m in self.members_)
+        key = tuple((id(m), id(getattr(m, "net_", None)), id(getattr(m, "booster_", None))) for m in self.members_)
         cached = getattr(self, "_stack", None)
         if cached is None or cached[0] != key:
             cached = self._stack = (key, stack(self.members_))
@@ -362,11 +362,14 @@ class Ensemble:
 
         Inputs meant for a stacked model (the GIN's ``DenseGraphs``, what queries pass) run every
         member in one pass; any other input runs each member's own model, the reference path
-        that fitting and ``evaluate`` use, so recorded metrics reproduce bit for bit.
+        that fitting and ``evaluate`` use, so recorded metrics reproduce bit for bit. A family
+        whose stack equals that path bit for bit (LightGBM's compiled trees,
+        ``stacks_matrices``) stacks plain matrices too.
         """
         self._check_fitted()
         X = self.model_class.prepare(X, "X")
-        stacked = self._stacked() if getattr(X, "stackable", False) else None
+        stackable = getattr(X, "stackable", False) or getattr(self.model_class, "stacks_matrices", False)
+        stacked = self._stacked() if stackable else None
         if stacked is not None:
             for m in self.members_:
                 m._check_compatible(X, "X")
