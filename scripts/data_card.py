@@ -1,10 +1,12 @@
 """Figures for the data card (training_data/README.md): counts, ICC, accuracy distribution plot.
 
 python scripts/data_card.py            # writes training_data/fmnist/summary.json and accuracy.png
+python scripts/data_card.py --out /tmp/card   # the same files elsewhere
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -15,7 +17,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument(
+        "--out",
+        default=str(ROOT / "training_data/fmnist"),
+        help="folder for summary.json and accuracy.png (default: %(default)s)",
+    )
+    args = p.parse_args(argv)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -64,7 +73,8 @@ def main() -> int:
             "n_blank_wall_clock": int(np.isnan(runtime).sum()),
         },
     }
-    out = ROOT / "training_data/fmnist"
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps(summary, indent=1))
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
     bins = np.linspace(val.min(), val.max(), 31)

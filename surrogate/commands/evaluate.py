@@ -83,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
     elif out is not None:
         plot_path = out / f"predicted-vs-true-{args.split}.png"
     else:
-        plot_path = checkpoint.resolve().parent / f"{checkpoint.resolve().name}-{args.split}.png"
+        named = checkpoint if checkpoint.name not in ("", "..") else checkpoint.resolve()  # "." has no name
+        plot_path = named.parent / f"{named.name}-{args.split}.png"  # shown as given: relative stays relative
     target = args.target or manifest.get("target") or "target"
     label = f"{target} (%)" if "accuracy" in target else target
     plot_predictions(
