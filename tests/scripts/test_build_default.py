@@ -8,7 +8,7 @@ import pytest
 
 from surrogate.data import Dataset
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 build_default = pytest.importorskip("build_default")
 
