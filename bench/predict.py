@@ -11,6 +11,8 @@ For every model of a benchmark, each measured in a fresh subprocess (so peak RSS
   batched (at ``--old-size``);
 - naive: one architecture at a time, each member one row at a time (NAS-Bench-301's API), and
   the ratio of the batched throughput to it;
+- trees: for LightGBM models the largest batch again on LightGBM's own predictor
+  (``SURROGATE_TREE_KERNEL=0``), beside the compiled loop of ``surrogate/models/_forest.py``;
 - one member: a one-member ensemble's single query beside the bare booster's one-thread call on a
   pre-encoded row (NAS-Bench-301 predicts one model per call like this).
 
@@ -76,6 +78,17 @@ def measure(benchmark: str | None, model: str, sizes: list[int], n_single: int, 
         out[f"batch_{n}_strings"] = _rate(call, pool[:n])
         out[f"batch_{n}_genotypes"] = _rate(call, objs[:n])
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if kind == "matrix" and out["family"] == "lgb":  # the same query on LightGBM's own predictor
+        import os
+
+        from surrogate.models._forest import ENV_VAR, kernel_enabled
+
+        out["compiled_trees"] = kernel_enabled()
+        os.environ[ENV_VAR] = "0"
+        n = max(sizes)
+        out["lightgbm_batch_genotypes"] = _rate(call, objs[:n])
+        out["lightgbm_batch_strings"] = _rate(call, pool[:n])
+        del os.environ[ENV_VAR]
 
     def old(archs):  # what Benchmark._mean_std did before issue 12
         X = encode(space, parse(archs), kind)
@@ -153,6 +166,14 @@ def _print(r: dict, sizes: list[int], label: str) -> None:
         f"peak {r['peak_rss_mb']:.0f} MB",
         flush=True,
     )
+    if "lightgbm_batch_genotypes" in r:
+        n = max(sizes)
+        print(
+            f"[{label}] {r['model']:<18} trees: {n // 1000}k on LightGBM's own predictor "
+            f"{r['lightgbm_batch_genotypes']:,.0f}/s Genotypes, {r['lightgbm_batch_strings']:,.0f}/s strings "
+            f"(compiled loop {'on' if r['compiled_trees'] else 'unavailable'}: x{r[f'batch_{n}_genotypes'] / r['lightgbm_batch_genotypes']:.1f})",
+            flush=True,
+        )
     if "one_member_single_ms" in r:
         print(
             f"[{label}] {r['model']:<18} one member: query {r['one_member_single_ms']:.3f} ms, bare booster on one "

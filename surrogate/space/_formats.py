@@ -16,7 +16,7 @@ import json
 import re
 
 from ._errors import InvalidArchitectureError
-from ._genotype import Genotype
+from ._genotype import Genotype, _valid_typed_cell
 from ._ops import CELLS, CONFIG_PREFIX, EDGE_START, N_PAIRS, OP_INDEX, OPS
 
 _FIELDS = ("normal", "normal_concat", "reduce", "reduce_concat")
@@ -29,6 +29,8 @@ _REPR = re.compile(
     rf"Genotype\(normal={_CELL}, normal_concat=\[2, 3, 4, 5\], reduce={_CELL}, reduce_concat=\[2, 3, 4, 5\]\)"
 )
 _MAX_STRING = 100_000
+_OP_NAMES = {op: op for op in OPS}
+_DIGITS = {str(i): i for i in range(10)}
 
 
 def _literal(node: ast.expr, what: str) -> object:
@@ -59,9 +61,13 @@ def from_string(text: str) -> Genotype:
     stripped = text.strip()
     m = _REPR.fullmatch(stripped)
     if m is not None:
-        g = m.groups()
+        g = m.groups()  # ops as the package's own strings (None: unknown), inputs as ints, in C loops
+        pairs = tuple(zip(map(_OP_NAMES.get, g[0::2]), map(_DIGITS.__getitem__, g[1::2])))
+        normal, reduce = pairs[:N_PAIRS], pairs[N_PAIRS:]
+        if _valid_typed_cell(normal) and _valid_typed_cell(reduce):
+            return Genotype._trusted(normal, reduce)
         pairs = [(g[i], int(g[i + 1])) for i in range(0, len(g), 2)]
-        return Genotype(normal=pairs[:8], reduce=pairs[8:])
+        return Genotype(normal=pairs[:8], reduce=pairs[8:])  # names what is wrong
     if len(stripped) > _MAX_STRING:
         raise InvalidArchitectureError(
             f"architecture string is {len(stripped)} characters long; a Genotype is a few hundred"

@@ -52,6 +52,20 @@ def _check_cell(name: str, cell: object) -> Cell:
     return _check_cell_slow(name, cell)
 
 
+def _valid_typed_cell(cell: Cell) -> bool:
+    """Whether a tuple of 8 ``(str, int)`` tuples (types already known, as a parser makes them)
+    is a valid cell: one C-level pass of set look-ups (the string path, ~3x faster than
+    :func:`_check_cell`)."""
+    return (
+        len(cell) == N_PAIRS
+        and all(map(frozenset.__contains__, _VALID_PAIRS, cell))
+        and cell[0][1] != cell[1][1]
+        and cell[2][1] != cell[3][1]
+        and cell[4][1] != cell[5][1]
+        and cell[6][1] != cell[7][1]
+    )
+
+
 def _check_cell_slow(name: str, cell: object) -> Cell:
     if isinstance(cell, (str, bytes)) or not hasattr(cell, "__len__") or not hasattr(cell, "__iter__"):
         raise InvalidArchitectureError(f"{name} cell: expected a sequence of {N_PAIRS} (op, input) pairs, got {cell!r}")
