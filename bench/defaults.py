@@ -9,7 +9,9 @@ training part), on the same seeded split by architecture (80/10/10, ``split="ran
 - ``baseline``: ``xgboost.XGBRegressor()`` with the library's defaults (``n_jobs=1``) on the
   simplest encoding of the raw (not canonicalised) cell: one-hot op and one-hot input node of
   every (op, input) slot of a DARTS genotype; one-hot op of every edge of a NAS-Bench-201 cell
-  (its adjacency is fixed). It trains on the training rows only (no early stopping).
+  (its adjacency is fixed); one-hot label of every node (by its index) and the upper triangle of
+  the adjacency matrix of a generic cell (for NAS-Bench-Graph: one-hot op of each of the 4
+  computing nodes and the link pattern). It trains on the training rows only (no early stopping).
 
 and prints test Kendall tau, R^2 and fit time per (data set, budget, family), mean and spread
 over the split seeds, writing every run to ``--out`` (JSON; runs already there for the same
@@ -21,6 +23,9 @@ Data sets:
   (DARTS space, several seeds per architecture for some).
 - ``nb201``: ``training_data/nb201_analog/nb201_analog.parquet``, NAS-Bench-201 on CIFAR-10 from
   AnalogNAS-Bench (one row per isomorphism class after the reader's de-duplication).
+- ``nbg-cora``, ``nbg-arxiv``: ``training_data/nas_bench_graph/{cora,arxiv}.parquet``, all 26,206
+  architectures of NAS-Bench-Graph trained on Cora and ogbn-arxiv (generic cells; from the PyPI
+  package ``nas-bench-graph``, ``scripts/convert_nas_bench_graph.py``).
 
     python bench/defaults.py                                  # trees and baseline, 3 seeds
     python bench/defaults.py --families gin --seeds 0         # the GIN, one seed
@@ -40,6 +45,8 @@ import numpy as np
 DATASETS = {
     "fmnist": ("training_data/fmnist/default.parquet", None),
     "nb201": ("training_data/nb201_analog/nb201_analog.parquet", "nb201"),
+    "nbg-cora": ("training_data/nas_bench_graph/cora.parquet", "generic"),
+    "nbg-arxiv": ("training_data/nas_bench_graph/arxiv.parquet", "generic"),
 }
 BUDGETS = {"1k": 1000, "full": None}
 FAMILIES = ("xgb", "lgb", "gin", "baseline")
@@ -53,8 +60,9 @@ def load(name: str):
     return read_data(path, space=space)
 
 
-def baseline_features(space: str, archs) -> np.ndarray:
-    """The plain encoding of the raw cells (see the module docstring)."""
+def baseline_features(space: str, archs, train_archs=None) -> np.ndarray:
+    """The plain encoding of the raw cells (see the module docstring); a generic cell's label
+    vocabulary and node count come from ``train_archs`` (default ``archs``)."""
     if space == "darts":
         from surrogate.space import OPS
 
@@ -73,6 +81,20 @@ def baseline_features(space: str, archs) -> np.ndarray:
         out = np.zeros((len(archs), N_EDGES, len(OPS)), dtype=np.float32)
         out[np.arange(len(archs))[:, None], np.arange(N_EDGES), idx] = 1
         return out.reshape(len(archs), -1)
+    if space == "generic":
+        ref = list(archs if train_archs is None else train_archs)
+        labels = {lab: i for i, lab in enumerate(sorted({lab for c in ref for lab in c.nodes}))}
+        n = max(len(c.nodes) for c in ref)
+        iu = np.triu_indices(n, 1)
+        ops = np.zeros((len(archs), n, len(labels) + 1), dtype=np.float32)
+        adj = np.zeros((len(archs), n, n), dtype=np.float32)
+        for r, c in enumerate(archs):
+            for k, lab in enumerate(c.nodes[:n]):
+                ops[r, k, labels.get(lab, len(labels))] = 1
+            for s, t in c.edges:
+                if s < n and t < n:
+                    adj[r, s, t] = 1
+        return np.hstack([ops.reshape(len(archs), -1), adj[:, iu[0], iu[1]]])
     raise ValueError(f"no baseline encoding for the {space!r} space")
 
 
@@ -92,8 +114,9 @@ def run_baseline(ds, seed: int, budget: int | None) -> dict:
 
     tr, _, te = split(ds, seed, budget)
     y = ds.column(TARGET).astype(float)
-    X_tr = baseline_features(ds.space, ds.take(tr).architectures())
-    X_te = baseline_features(ds.space, ds.take(te).architectures())
+    a_tr = ds.take(tr).architectures()
+    X_tr = baseline_features(ds.space, a_tr)
+    X_te = baseline_features(ds.space, ds.take(te).architectures(), train_archs=a_tr)
     t = time.perf_counter()
     model = xgb.XGBRegressor(n_jobs=1, random_state=seed).fit(X_tr, y[tr])
     seconds = time.perf_counter() - t

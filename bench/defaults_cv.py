@@ -10,15 +10,19 @@ candidate's lowest gain over the family's defaults across them (what "helps on a
 means).
 
 Feature sets: ``default`` (the space's ``features``), ``extra`` (``default`` plus the columns of
-:func:`extra_features`, candidates for the encoder).
+:func:`extra_features`, candidates for the encoder; DARTS and NB201 only), ``features-1`` (generic
+cells only: the ``generic-features-1`` encoding, without the structural columns that
+``generic-features-2`` added). A set a data set lacks is left out of its scores.
 
     python bench/defaults_cv.py                      # features, then hyperparameters
     python bench/defaults_cv.py --stage features
+    python bench/defaults_cv.py --stage features --datasets nbg-cora nbg-arxiv
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import json
 import sys
@@ -114,12 +118,13 @@ def cv_score(model_cls, params, X, y, folds, X_va, y_va, seed) -> float:
     return float(np.mean(taus))
 
 
-def prepare(k: int):
+def prepare(k: int, names=tuple(bench.DATASETS)):
     """Per (data set, budget): encoded training and validation parts of the seed-0 split."""
+    from surrogate.encode.generic import features as generic_features
     from surrogate.spaces import get_space
 
     out = {}
-    for name in bench.DATASETS:
+    for name in names:
         ds = bench.load(name)
         space = get_space(ds.space)
         y_all = ds.column(bench.TARGET).astype(float)
@@ -130,9 +135,13 @@ def prepare(k: int):
             feats = {
                 "default": (space.features(a_tr), space.features(a_va)),
             }
-            feats["extra"] = tuple(
-                np.hstack([f, extra_features(ds.space, a)]) for f, a in zip(feats["default"], (a_tr, a_va))
-            )
+            if ds.space == "generic":
+                v1 = dataclasses.replace(space.vocabulary, positions=None, n_positions=0)
+                feats["features-1"] = (generic_features(a_tr, v1), generic_features(a_va, v1))
+            else:
+                feats["extra"] = tuple(
+                    np.hstack([f, extra_features(ds.space, a)]) for f, a in zip(feats["default"], (a_tr, a_va))
+                )
             folds = folds_by_arch(ds, tr, k, seed=0)
             # fold indices are positions within tr
             out[(name, b)] = (feats, y_all[tr], y_all[va], folds)
@@ -147,9 +156,10 @@ def main(argv=None) -> None:
     p.add_argument("--stage", choices=["features", "params", "all"], default="all")
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--families", nargs="+", default=["xgb", "lgb"])
+    p.add_argument("--datasets", nargs="+", default=list(bench.DATASETS), choices=list(bench.DATASETS))
     p.add_argument("--out", default="bench/results/defaults_cv.json")
     args = p.parse_args(argv)
-    data = prepare(args.folds)
+    data = prepare(args.folds, args.datasets)
     grids = {
         "xgb": {"max_depth": [4, 6, 8], "min_child_weight": [1.0, 3.0], "colsample_bytree": [0.5, 0.8]},
         "lgb": {"num_leaves": [15, 31], "min_child_samples": [5, 20], "feature_fraction": [0.5, 0.8]},
@@ -160,23 +170,28 @@ def main(argv=None) -> None:
         base = dict(load_config(family).defaults)
         cands = []
         if args.stage in ("features", "all"):
-            cands += [("default", {}), ("extra", {})]
+            cands += [("default", {}), ("extra", {}), ("features-1", {})]
         if args.stage in ("params", "all"):
             keys = list(grids[family])
             for combo in itertools.product(*(grids[family][k] for k in keys)):
                 over = {k: v for k, v in zip(keys, combo) if base.get(k) != v}
                 if over:
-                    for fs in ("default", "extra"):
+                    for fs in ("default", "extra", "features-1"):
                         cands.append((fs, over))
         for fs, over in cands:
             row = {"family": family, "features": fs, "params": over, "cv_tau": {}}
             t = time.perf_counter()
             for (name, b), (feats, y_tr, y_va, folds) in data.items():
+                if fs not in feats:
+                    continue
                 X, X_va = feats[fs]
                 row["cv_tau"][f"{name}/{b}"] = cv_score(cls, {**base, **over}, X, y_tr, folds, X_va, y_va, 0)
             row["seconds"] = time.perf_counter() - t
             results.append(row)
             ref = next(r for r in results if r["family"] == family and r["features"] == "default" and not r["params"])
+            if not row["cv_tau"]:
+                results.pop()
+                continue
             gains = {k: row["cv_tau"][k] - ref["cv_tau"][k] for k in row["cv_tau"]}
             row["min_gain"] = min(gains.values())
             row["mean_gain"] = float(np.mean(list(gains.values())))

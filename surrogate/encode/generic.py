@@ -19,7 +19,23 @@ columns                                  value
                                          ``edge``-labelled edge to a ``dst``-labelled node
 ``n_nodes``, ``n_edges``, ``depth``,     size, longest path (edges), nodes without inputs, nodes
 ``n_sources``, ``n_sinks``               without outputs
+``pos[<label>@<d>,<h>]`` + other         how many nodes carry the label at depth ``d`` (longest path
+                                         from a source, in edges) and height ``h`` (longest path
+                                         to a sink)
+``at<k>[<label>]`` + ``at<k>[<other>]``  one-hot label of the ``k``-th node of the canonical order
+``adj[<i>,<j>]``                         1 when an edge joins the ``i``-th and ``j``-th nodes of the
+                                         canonical order (``i < j``; 0 for absent nodes)
 ======================================== ==========================================================
+
+The canonical order sorts nodes by (depth, -height, label, Weisfeiler-Lehman colour) and orders
+the nodes that tie on all four the way that makes the adjacency block smallest, so it does not
+depend on node numbering; ``n_positions`` (the most nodes of a training cell, at most
+:data:`MAX_POSITIONS`) positions are encoded. Cells whose ties allow more than
+:data:`MAX_TIE_ORDERS` orders (large symmetric cells) keep a greedy order (ties by the positions
+of their predecessors, then node number), which may depend on numbering. The structural
+columns (``pos``, ``at``, ``adj``; encoder ``generic-features-2``) were chosen by cross-validation
+on NAS-Bench-Graph's training parts (``bench/defaults_cv.py``); a vocabulary of format 1 (saved
+before them) encodes without them.
 
 Graph (:func:`graph`, :func:`graph_batch`): ops as nodes, like the DARTS and NB201 graphs. Every
 cell node is a graph node with a one-hot of its label; when the vocabulary has edge labels, every
@@ -38,17 +54,31 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from surrogate.space import InvalidArchitectureError
-from surrogate.space.generic import GenericCell, depth
+from surrogate.space.generic import GenericCell, depth, wl_labels
 
 if TYPE_CHECKING:
     from torch_geometric.data import Batch, Data
 
-__all__ = ["ENCODER_VERSION", "Vocabulary", "features", "fit_vocabulary", "graph", "graph_batch"]
+__all__ = [
+    "ENCODER_VERSION",
+    "MAX_POSITIONS",
+    "MAX_TIE_ORDERS",
+    "Vocabulary",
+    "canonical_order",
+    "features",
+    "fit_vocabulary",
+    "graph",
+    "graph_batch",
+]
 
 #: The version of each generic encoding; bump one when its output changes for any input.
-ENCODER_VERSION = {"features": "generic-features-1", "graph": "generic-graph-1"}
+ENCODER_VERSION = {"features": "generic-features-2", "graph": "generic-graph-1"}
+#: The most canonical node positions the features encode (one-hot labels + adjacency).
+MAX_POSITIONS = 32
+#: Tie orders tried for a canonical order; beyond it the greedy order is kept.
+MAX_TIE_ORDERS = 5040
 _OTHER = "<other>"
-_FORMAT = 1
+_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -63,11 +93,18 @@ class Vocabulary:
     edge_labels: tuple[str, ...]
     pairs: tuple[tuple[str, str, str], ...]
     labelled_edges: bool = False
+    #: ``(label, depth, height)`` keys of the ``pos`` columns; ``None`` for a format-1 vocabulary
+    #: (no structural columns).
+    positions: tuple[tuple[str, int, int], ...] | None = None
+    n_positions: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "node_labels", tuple(self.node_labels))
         object.__setattr__(self, "edge_labels", tuple(self.edge_labels))
         object.__setattr__(self, "pairs", tuple(tuple(p) for p in self.pairs))
+        if self.positions is not None:
+            object.__setattr__(self, "positions", tuple((str(a), int(d), int(h)) for a, d, h in self.positions))
+        object.__setattr__(self, "_pos_index", {p: i for i, p in enumerate(self.positions or ())})
         object.__setattr__(self, "_node_index", {v: i for i, v in enumerate(self.node_labels)})
         object.__setattr__(self, "_edge_index", {v: i for i, v in enumerate(self.edge_labels)})
         object.__setattr__(self, "_pair_index", {p: i for i, p in enumerate(self.pairs)})
@@ -82,7 +119,14 @@ class Vocabulary:
         if self.labelled_edges:
             names += [f"edge[{v}]" for v in self.edge_labels] + [f"edge[{_OTHER}]"]
         names += [f"pair[{s}|{e}|{t}]" for s, e, t in self.pairs] + [f"pair[{_OTHER}]"]
-        return names + ["n_nodes", "n_edges", "depth", "n_sources", "n_sinks"]
+        names += ["n_nodes", "n_edges", "depth", "n_sources", "n_sinks"]
+        if self.positions is None:
+            return names
+        names += [f"pos[{lab}@{d},{h}]" for lab, d, h in self.positions] + [f"pos[{_OTHER}]"]
+        labels = [*self.node_labels, _OTHER]
+        names += [f"at{k}[{lab}]" for k in range(self.n_positions) for lab in labels]
+        n = self.n_positions
+        return names + [f"adj[{i},{j}]" for i in range(n) for j in range(i + 1, n)]
 
     @property
     def graph_node_features(self) -> int:
@@ -92,28 +136,45 @@ class Vocabulary:
 
     def to_dict(self) -> dict:
         """A JSON-able dict (``from_dict`` reads it back)."""
-        return {
-            "format": _FORMAT,
+        out = {
+            "format": 1 if self.positions is None else _FORMAT,
             "node_labels": list(self.node_labels),
             "edge_labels": list(self.edge_labels),
             "pairs": [list(p) for p in self.pairs],
             "labelled_edges": self.labelled_edges,
         }
+        if self.positions is not None:
+            out["positions"] = [list(p) for p in self.positions]
+            out["n_positions"] = self.n_positions
+        return out
 
     @classmethod
     def from_dict(cls, d: Mapping) -> Vocabulary:
         """Read :meth:`to_dict`'s output; a ValueError says what is wrong with another dict."""
-        if not isinstance(d, Mapping) or d.get("format") != _FORMAT:
-            raise ValueError(f"not a generic-cell vocabulary of format {_FORMAT}: {str(d)[:120]}")
+        if not isinstance(d, Mapping) or d.get("format") not in (1, _FORMAT):
+            raise ValueError(f"not a generic-cell vocabulary of format 1 or {_FORMAT}: {str(d)[:120]}")
         try:
             pairs = [tuple(p) for p in d["pairs"]]
             if not all(len(p) == 3 and all(isinstance(v, str) for v in p) for p in pairs):
                 raise ValueError("pairs must be [source label, edge label, target label] triples")
+            positions, n_positions = None, 0
+            if d["format"] == _FORMAT:
+                positions = [tuple(p) for p in d["positions"]]
+                if not all(
+                    len(p) == 3 and isinstance(p[0], str) and all(type(v) is int and v >= 0 for v in p[1:])
+                    for p in positions
+                ):
+                    raise ValueError("positions must be [label, depth, height] triples")
+                n_positions = d["n_positions"]
+                if type(n_positions) is not int or not 0 <= n_positions <= MAX_POSITIONS:
+                    raise ValueError(f"n_positions must be an int in 0..{MAX_POSITIONS}, got {n_positions!r}")
             return cls(
                 node_labels=tuple(str(v) for v in d["node_labels"]),
                 edge_labels=tuple(str(v) for v in d["edge_labels"]),
                 pairs=tuple(pairs),  # type: ignore[arg-type]
                 labelled_edges=bool(d["labelled_edges"]),
+                positions=None if positions is None else tuple(positions),  # type: ignore[arg-type]
+                n_positions=n_positions,
             )
         except (KeyError, TypeError) as err:
             raise ValueError(f"generic-cell vocabulary is missing or mangles {err}") from None
@@ -122,6 +183,93 @@ class Vocabulary:
 def _triples(cell: GenericCell) -> list[tuple[str, str, str]]:
     labels = cell.edge_labels or ("",) * len(cell.edges)
     return [(cell.nodes[s], lab, cell.nodes[t]) for (s, t), lab in zip(cell.edges, labels)]
+
+
+def _depth_height(cell: GenericCell) -> tuple[list[int], list[int], list[int]]:
+    """Topological order, depth (longest path from a source) and height (to a sink) of each node."""
+    n = len(cell.nodes)
+    succ: list[list[int]] = [[] for _ in range(n)]
+    indeg = [0] * n
+    for s, t in cell.edges:
+        succ[s].append(t)
+        indeg[t] += 1
+    order = [v for v in range(n) if indeg[v] == 0]
+    for v in order:  # Kahn's algorithm; the list grows while it is walked
+        for t in succ[v]:
+            indeg[t] -= 1
+            if indeg[t] == 0:
+                order.append(t)
+    d, h = [0] * n, [0] * n
+    for v in order:
+        for t in succ[v]:
+            d[t] = max(d[t], d[v] + 1)
+    for v in reversed(order):
+        for t in succ[v]:
+            h[v] = max(h[v], h[t] + 1)
+    return order, d, h
+
+
+def _position_keys(cell: GenericCell) -> list[tuple[str, int, int]]:
+    _, d, h = _depth_height(cell)
+    return [(lab, d[v], h[v]) for v, lab in enumerate(cell.nodes)]
+
+
+def canonical_order(cell: GenericCell) -> list[int]:
+    """The cell's nodes in the canonical order of the ``at``/``adj`` features (module docstring).
+
+    Examples
+    --------
+    >>> from surrogate.space import generic
+    >>> canonical_order(generic.parse({"nodes": ["out", "conv", "in"], "edges": [[2, 1], [1, 0]]}))
+    [2, 1, 0]
+    """
+    from itertools import permutations, product
+
+    n = len(cell.nodes)
+    _, d, h = _depth_height(cell)
+    colour = wl_labels(cell)
+    keys = [(d[v], -h[v], cell.nodes[v], colour[v]) for v in range(n)]
+    classes: dict[tuple, list[int]] = {}
+    for v in sorted(range(n), key=lambda v: keys[v]):
+        classes.setdefault(keys[v], []).append(v)
+    groups = list(classes.values())
+    elab = cell.edge_labels or ("",) * len(cell.edges)
+    label_of = {e: lab for e, lab in zip(cell.edges, elab)}
+    n_orders = 1
+    for g in groups:
+        for k in range(2, len(g) + 1):
+            n_orders *= k
+    if n_orders == 1:
+        return [g[0] for g in groups]
+    if n_orders > MAX_TIE_ORDERS:
+        preds: list[list[tuple[int, str]]] = [[] for _ in range(n)]
+        for (s, t), lab in label_of.items():
+            preds[t].append((s, lab))
+        pos: dict[int, int] = {}
+        out: list[int] = []
+        for g in groups:  # groups come in depth order: predecessors are placed first
+            g = sorted(g, key=lambda v: (sorted((pos[s], lab) for s, lab in preds[v]), v))
+            for v in g:
+                pos[v] = len(out)
+                out.append(v)
+        return out
+
+    def code(order: list[int]) -> tuple:
+        # an edge always runs from an earlier node to a later one (depth grows along it)
+        return tuple(
+            (0, label_of[e]) if (e := (order[a], order[b])) in label_of else (1, "")
+            for a in range(n)
+            for b in range(a + 1, n)
+        )
+
+    best: tuple | None = None
+    best_order: list[int] = []
+    for choice in product(*(permutations(g) for g in groups)):
+        order = [v for g in choice for v in g]
+        c = code(order)
+        if best is None or c < best:
+            best, best_order = c, order
+    return best_order
 
 
 def _as_cells(cells: Sequence[GenericCell] | GenericCell) -> list[GenericCell]:
@@ -159,6 +307,7 @@ def fit_vocabulary(cells: Sequence[GenericCell], min_count: int = 1) -> Vocabula
     nodes: Counter[str] = Counter()
     edges: Counter[str] = Counter()
     pairs: Counter[tuple[str, str, str]] = Counter()
+    positions: Counter[tuple[str, int, int]] = Counter()
     labelled = False
     for c in cs:
         nodes.update(c.nodes)
@@ -166,8 +315,16 @@ def fit_vocabulary(cells: Sequence[GenericCell], min_count: int = 1) -> Vocabula
             labelled = True
             edges.update(c.edge_labels)
         pairs.update(_triples(c))
+        positions.update(_position_keys(c))
     keep = lambda counter: tuple(sorted(k for k, v in counter.items() if v >= min_count))  # noqa: E731
-    return Vocabulary(node_labels=keep(nodes), edge_labels=keep(edges), pairs=keep(pairs), labelled_edges=labelled)
+    return Vocabulary(
+        node_labels=keep(nodes),
+        edge_labels=keep(edges),
+        pairs=keep(pairs),
+        labelled_edges=labelled,
+        positions=keep(positions),
+        n_positions=min(MAX_POSITIONS, max(len(c.nodes) for c in cs)),
+    )
 
 
 def features(cells: Sequence[GenericCell] | GenericCell, vocabulary: Vocabulary) -> np.ndarray:
@@ -177,8 +334,10 @@ def features(cells: Sequence[GenericCell] | GenericCell, vocabulary: Vocabulary)
     --------
     >>> from surrogate.space import generic
     >>> cells = generic.parse([{"nodes": ["in", "conv", "out"], "edges": [[0, 1], [1, 2]]}])
-    >>> features(cells, fit_vocabulary(cells)).tolist()[0]
-    [1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 3.0, 2.0, 2.0, 1.0, 1.0]
+    >>> v = fit_vocabulary(cells)
+    >>> row = dict(zip(v.feature_names(), features(cells, v)[0].tolist()))
+    >>> row["node[conv]"], row["depth"], row["pos[conv@1,1]"], row["at1[conv]"], row["adj[0,1]"], row["adj[0,2]"]
+    (1.0, 2.0, 1.0, 1.0, 1.0, 0.0)
     """
     if not isinstance(vocabulary, Vocabulary):
         raise ValueError("features of generic cells need a Vocabulary: fit_vocabulary(train_cells) first")
@@ -189,6 +348,16 @@ def features(cells: Sequence[GenericCell] | GenericCell, vocabulary: Vocabulary)
     n_pair = len(v.pairs) + 1
     base_edge, base_pair = n_node, n_node + n_edge
     base_stats = base_pair + n_pair
+    structural = v.positions is not None
+    n_pos = len(v.positions) + 1 if structural else 0
+    base_pos = base_stats + 5
+    base_at = base_pos + n_pos
+    P = v.n_positions if structural else 0
+    base_adj = base_at + P * n_node
+    adj_col = {}
+    for i in range(P):
+        for j in range(i + 1, P):
+            adj_col[(i, j)] = base_adj + len(adj_col)
     rows: list[int] = []
     cols: list[int] = []
     stats = np.zeros((len(cs), 5), dtype=np.float32)
@@ -198,15 +367,22 @@ def features(cells: Sequence[GenericCell] | GenericCell, vocabulary: Vocabulary)
             labels = c.edge_labels or ("",) * len(c.edges)
             idx += [base_edge + v._edge_index.get(lab, n_edge - 1) for lab in labels]  # type: ignore[attr-defined]
         idx += [base_pair + v._pair_index.get(p, n_pair - 1) for p in _triples(c)]  # type: ignore[attr-defined]
+        if structural:
+            idx += [base_pos + v._pos_index.get(p, n_pos - 1) for p in _position_keys(c)]  # type: ignore[attr-defined]
+            where = {node: k for k, node in enumerate(canonical_order(c)[:P])}
+            idx += [base_at + k * n_node + v._node_index.get(c.nodes[node], n_node - 1) for node, k in where.items()]  # type: ignore[attr-defined]
+            for s, t in c.edges:
+                if s in where and t in where:
+                    idx.append(adj_col[tuple(sorted((where[s], where[t])))])
         rows += [i] * len(idx)
         cols += idx
         has_in = {t for _, t in c.edges}
         has_out = {s for s, _ in c.edges}
         n = len(c.nodes)
         stats[i] = (n, len(c.edges), depth(c), n - len(has_in), n - len(has_out))
-    out = np.zeros((len(cs), base_stats + 5), dtype=np.float32)
+    out = np.zeros((len(cs), base_adj + len(adj_col)), dtype=np.float32)
     np.add.at(out, (np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)), 1)
-    out[:, base_stats:] = stats
+    out[:, base_stats : base_stats + 5] = stats
     return out
 
 

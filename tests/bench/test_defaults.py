@@ -84,3 +84,22 @@ def test_measure_writes_runs_and_summary(bench, dataset, tmp_path, monkeypatch):
     (row,) = data["summary"]
     assert row["family"] == "baseline" and row["seeds"] == 2
     assert row["tau_mean"] == pytest.approx(np.mean([r["tau"] for r in data["runs"]]))
+
+
+def test_generic_baseline_is_position_one_hot_plus_adjacency(bench):
+    from surrogate.space import generic
+
+    train = generic.parse(
+        [
+            {"nodes": ["input", "gcn", "gin", "output"], "edges": [[0, 1], [1, 2], [2, 3]]},
+            {"nodes": ["input", "gin", "output"], "edges": [[0, 1], [1, 2]]},
+        ]
+    )
+    X = bench.baseline_features("generic", train)
+    labels = 4 + 1  # gcn, gin, input, output, unseen
+    assert X.shape == (2, 4 * labels + 6)
+    ops = X[:, : 4 * labels].reshape(2, 4, labels)
+    assert ops[0].argmax(1).tolist() == [2, 0, 1, 3] and ops[1, 3].sum() == 0  # no 4th node
+    assert X[0, 4 * labels :].tolist() == [1, 0, 0, 1, 0, 1]  # 0-1, 1-2, 2-3 of the upper triangle
+    new = generic.parse({"nodes": ["input", "sage", "output"], "edges": [[0, 1], [1, 2]]})
+    assert bench.baseline_features("generic", [new], train_archs=train)[0, labels + 4] == 1  # unseen label

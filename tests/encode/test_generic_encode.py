@@ -97,3 +97,50 @@ def test_encoders_need_a_vocabulary():
         enc.features(TRAIN, None)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="fit_vocabulary"):
         enc.graph_batch(TRAIN, None)  # type: ignore[arg-type]
+
+
+def test_structural_columns_place_labels_by_depth_and_height():
+    v = enc.fit_vocabulary(TRAIN)
+    assert v.n_positions == 4 and ("conv3x3", 1, 1) in v.positions
+    # nodes numbered backwards: the canonical order still starts at the input
+    cell = generic.parse({"nodes": ["output", "maxpool", "conv3x3", "input"], "edges": [[3, 2], [2, 1], [1, 0]]})
+    assert enc.canonical_order(cell) == [3, 2, 1, 0]
+    row = dict(zip(v.feature_names(), enc.features(cell, v)[0]))
+    # a 4-node chain: every node sits at a (depth, height) no training node had
+    assert "pos[conv3x3@1,2]" not in row and row["pos[<other>]"] == 4
+    seen = dict(zip(v.feature_names(), enc.features(TRAIN[1], v)[0]))
+    assert seen["pos[input@0,2]"] == seen["pos[conv3x3@1,1]"] == seen["pos[output@2,0]"] == 1
+    assert row["at0[input]"] == row["at1[conv3x3]"] == row["at2[maxpool]"] == row["at3[output]"] == 1
+    assert [row[f"adj[{i},{j}]"] for i, j in ((0, 1), (1, 2), (2, 3), (0, 2), (0, 3), (1, 3))] == [1, 1, 1, 0, 0, 0]
+
+
+def test_ties_are_ordered_by_structure_not_by_numbering():
+    # sources x, y (label a) and u, v (label b) pair up into two c nodes; numbering by node index
+    # would pair x with u in one cell and x with v in the other
+    nodes = ["a", "a", "b", "b", "c", "c"]
+    one = generic.parse({"nodes": nodes, "edges": [[0, 4], [2, 4], [1, 5], [3, 5]]})
+    two = generic.parse({"nodes": nodes, "edges": [[0, 4], [3, 4], [1, 5], [2, 5]]})
+    assert generic.arch_hash(one) == generic.arch_hash(two)
+    v = enc.fit_vocabulary([one])
+    assert np.array_equal(enc.features(one, v), enc.features(two, v))
+
+
+def test_format_1_vocabulary_still_reads_and_encodes_without_structural_columns():
+    v = enc.fit_vocabulary(TRAIN)
+    old = {k: val for k, val in v.to_dict().items() if k not in ("positions", "n_positions")}
+    old["format"] = 1
+    v1 = enc.Vocabulary.from_dict(old)
+    assert v1.positions is None and v1.to_dict() == old
+    names = v1.feature_names()
+    assert names[-1] == "n_sinks" and names == v.feature_names()[: len(names)]
+    assert np.array_equal(enc.features(TRAIN, v1), enc.features(TRAIN, v)[:, : len(names)])
+    with pytest.raises(ValueError, match="positions"):
+        enc.Vocabulary.from_dict({**v.to_dict(), "positions": [["a", -1, 0]]})
+
+
+def test_large_symmetric_cells_fall_back_to_a_greedy_order():
+    star = generic.parse({"nodes": ["in"] + ["op"] * 8 + ["out"], "edges": [[0, k] for k in range(1, 9)]})
+    order = enc.canonical_order(star)  # 8! ties > MAX_TIE_ORDERS
+    assert sorted(order) == list(range(10)) and order[0] == 0
+    v = enc.fit_vocabulary([star])
+    assert v.n_positions == 10 and enc.features(star, v).shape == (1, v.n_features)
