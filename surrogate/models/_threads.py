@@ -8,9 +8,12 @@ with torch's default 2 threads, 41 ms on one). So a query runs on
 ``min(cap, idle cores, ceil(rows / ROWS_PER_THREAD))``
 
 threads: one thread for a small batch, up to the cores for a large one. Idle cores are the
-usable cores less the other work on them, from the 1-minute load average (counting this process
-as one): measured on 2 cores with two training processes beside it, the GIN predicted 176
-architectures/s on 2 threads and 901/s on one. ``cap`` is the
+usable cores less the other work on them: the 1-minute load average less this process's own
+share of it (:func:`_own_load`, the same 1-minute average of this process's CPU use; one before
+it has a history). Measured on 2 cores with two training processes beside it, the GIN predicted
+176 architectures/s on 2 threads and 901/s on one. Counting this process as one flat, as before,
+mistook its own threads for other work: on idle cores, a 2-thread 100k-architecture query raised
+the load to ~2 and the next one ran on one thread at half the speed (4,448/s, then 2,150/s). ``cap`` is the
 ``threads`` argument where one is given, else the environment variable ``SURROGATE_THREADS``,
 else no cap. :func:`query_threads` sets torch's thread count (when torch is loaded) for the call
 and restores the caller's afterwards; the boosters read :func:`current_threads` and pass it as
@@ -34,6 +37,7 @@ import contextvars
 import math
 import os
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -65,14 +69,35 @@ def _cores() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+#: The load average's time constant (seconds): the kernel's 1-minute average.
+_LOAD_WINDOW = 60.0
+#: This process's own load estimate: last clock readings and the average so far.
+_OWN = {"wall": None, "cpu": 0.0, "load": 1.0}
+
+
+def _own_load() -> float:
+    """This process's share of the 1-minute load average: its CPU seconds per second (all its
+    threads), averaged the way the kernel averages the load (exponentially, over a minute); 1.0
+    until it has two readings."""
+    wall, cpu = time.monotonic(), time.process_time()
+    last = _OWN["wall"]
+    if last is not None and wall > last:
+        dt = wall - last
+        decay = math.exp(-dt / _LOAD_WINDOW)
+        _OWN["load"] = _OWN["load"] * decay + (cpu - _OWN["cpu"]) / dt * (1.0 - decay)
+    _OWN["wall"], _OWN["cpu"] = wall, cpu
+    return float(_OWN["load"])
+
+
 def _idle_cores() -> int:
-    """Usable cores less the load of other processes (this one counted as one running thread)."""
+    """Usable cores less the load of other processes (the load average less :func:`_own_load`)."""
     cores = _cores()
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):
         return cores
-    return max(1, min(cores, cores - int(load + 0.5) + 1))
+    others = max(0.0, load - _own_load())
+    return max(1, min(cores, cores - int(others + 0.5)))
 
 
 def _check_cap(cap: object, what: str) -> int:

@@ -15,6 +15,7 @@ def _four_idle_cores(monkeypatch):
     monkeypatch.delenv(ENV_VAR, raising=False)
     monkeypatch.setattr(_threads, "_cores", lambda: 4)
     monkeypatch.setattr(_threads.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    monkeypatch.setattr(_threads, "_own_load", lambda: 1.0, raising=False)  # this process: one thread
 
 
 def test_small_batches_run_on_one_thread_large_ones_up_to_the_cores():
@@ -80,3 +81,30 @@ def test_boosters_predict_on_the_querys_thread_count(family, monkeypatch):
     with query_threads(1):
         b = model.predict(X)
     assert seen[-1] == 1 and np.array_equal(a, b)
+
+
+def test_this_processes_own_threads_are_not_taken_for_other_work(monkeypatch):
+    """On idle cores a 2-thread query raises the load average to ~2 by itself; the next query
+    must not read that as another process and drop to one thread (it halved large batches)."""
+    monkeypatch.setattr(_threads, "_cores", lambda: 2)
+    monkeypatch.setattr(_threads.os, "getloadavg", lambda: (2.0, 2.0, 2.0))
+    monkeypatch.setattr(_threads, "_own_load", lambda: 2.0)
+    assert thread_count(100 * ROWS_PER_THREAD) == 2
+    monkeypatch.setattr(_threads, "_own_load", lambda: 1.0)  # one thread of ours: the other is someone's
+    assert thread_count(100 * ROWS_PER_THREAD) == 1
+
+
+def test_own_load_averages_cpu_use_over_a_minute_like_the_kernel(monkeypatch):
+    monkeypatch.undo()
+    clock = {"wall": 1000.0, "cpu": 5.0}
+    monkeypatch.setattr(_threads.time, "monotonic", lambda: clock["wall"])
+    monkeypatch.setattr(_threads.time, "process_time", lambda: clock["cpu"])
+    monkeypatch.setattr(_threads, "_OWN", {"wall": None, "cpu": 0.0, "load": 1.0})
+    assert _threads._own_load() == 1.0  # no history yet: one thread
+    for _ in range(60):  # two busy threads for 5 minutes
+        clock["wall"] += 5.0
+        clock["cpu"] += 10.0
+        load = _threads._own_load()
+    assert load == pytest.approx(2.0, abs=0.01)
+    clock["wall"] += 60.0  # a minute asleep: the average decays by e
+    assert _threads._own_load() == pytest.approx(2.0 / np.e, rel=0.01)
