@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,15 +14,9 @@ TABLE = ROOT / "training_data" / "nb201_analog" / "nb201_analog.parquet"
 
 
 @pytest.fixture(scope="module")
-def bench():
-    sys.path.insert(0, str(ROOT / "bench"))
-    spec = importlib.util.spec_from_file_location("defaults", ROOT / "bench" / "defaults.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    yield module
-    sys.modules.pop(spec.name, None)
-    sys.path.remove(str(ROOT / "bench"))
+def bench(load_bench):
+    with load_bench("defaults") as module:
+        yield module
 
 
 @pytest.fixture(scope="module")
