@@ -33,6 +33,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+from _columns import write_columns
 
 from surrogate.space import nb201
 
@@ -151,29 +152,8 @@ def check(table: dict[str, list]) -> list[str]:
 
 
 def write(table: dict[str, list], out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    if out.suffix in (".parquet", ".pq"):
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        pq.write_table(pa.table(table), tmp, compression="zstd")
-    elif out.suffix == ".csv":
-        import csv
-
-        with open(tmp, "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(table)
-            w.writerows(zip(*table.values()))
-    elif out.suffix in (".jsonl", ".ndjson"):
-        import json
-
-        with open(tmp, "w") as f:
-            for values in zip(*table.values()):
-                f.write(json.dumps(dict(zip(table, values))) + "\n")
-    else:
-        raise ValueError(f"unknown output format {out.suffix!r}: use .parquet, .csv or .jsonl")
-    tmp.replace(out)
+    """The table as Parquet, CSV or JSON lines by ``out``'s suffix (scripts/_columns.py)."""
+    write_columns(table, out)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,13 +40,13 @@ import argparse
 import contextlib
 import importlib.resources
 import io
-import json
 import math
 import pickle  # only for the restricted reader below; nothing here pickles anything
 import sys
 from pathlib import Path
 
 import numpy as np
+from _columns import write_columns
 
 from surrogate.space import generic
 
@@ -191,23 +191,6 @@ def check(table: dict[str, list]) -> list[str]:
     ]
 
 
-def write(table: dict[str, list], out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    if out.suffix in (".parquet", ".pq"):
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        pq.write_table(pa.table(table), tmp, compression="zstd")
-    elif out.suffix in (".jsonl", ".ndjson"):
-        with open(tmp, "w") as f:
-            for values in zip(*table.values()):
-                f.write(json.dumps(dict(zip(table, values))) + "\n")
-    else:
-        raise ValueError(f"unknown output format {out.suffix!r}: use .parquet or .jsonl")
-    tmp.replace(out)
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("datasets", nargs="+", choices=DATASETS, metavar="DATASET", help=f"of {', '.join(DATASETS)}")
@@ -221,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
             for line in check(table):
                 print(line)
             out = args.out_dir / f"{name}.{args.format}"
-            write(table, out)
+            write_columns(table, out)
             print(f"wrote {len(table['arch'])} rows, {len(table)} columns to {out}")
     except (OSError, ValueError, pickle.UnpicklingError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -1,7 +1,6 @@
 """scripts/build_default.py reads back exactly the shipped data each shipped benchmark is fit on."""
 
 import collections
-import sys
 from pathlib import Path
 
 import pytest
@@ -9,7 +8,6 @@ import pytest
 from surrogate.data import Dataset
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
 build_default = pytest.importorskip("build_default")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import pickle
 import sys
@@ -21,13 +20,8 @@ SHIPPED = ROOT / "training_data" / "nb201_analog" / "nb201_analog.parquet"
 
 
 @pytest.fixture(scope="module")
-def conv():
-    spec = importlib.util.spec_from_file_location(
-        "convert_analog_nasbench", ROOT / "scripts" / "convert_analog_nasbench.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def conv(script):
+    return script("convert_analog_nasbench")
 
 
 def _fake_anb(chance_when_disconnected_as) -> bytes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import pickle
 from pathlib import Path
@@ -17,13 +16,8 @@ SHIPPED = ROOT / "training_data" / "nas_bench_graph"
 
 
 @pytest.fixture(scope="module")
-def conv():
-    spec = importlib.util.spec_from_file_location(
-        "convert_nas_bench_graph", ROOT / "scripts" / "convert_nas_bench_graph.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def conv(script):
+    return script("convert_nas_bench_graph")
 
 
 def _record(valid: float, test: float) -> dict:

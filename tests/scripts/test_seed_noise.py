@@ -1,14 +1,8 @@
-import sys
-from pathlib import Path
-
 import numpy as np
+from seed_noise import analyse
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-
-from seed_noise import analyse  # noqa: E402
-
-from surrogate.data import Dataset  # noqa: E402
-from surrogate.space import sample  # noqa: E402
+from surrogate.data import Dataset
+from surrogate.space import sample
 
 
 def _ds(sd_of_arch):
