@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from surrogate.space import InvalidArchitectureError
-from surrogate.space.generic import GenericCell, depth, wl_labels
+from surrogate.space.generic import GenericCell, depth_height, wl_labels
 
 if TYPE_CHECKING:
     from torch_geometric.data import Batch, Data
@@ -185,32 +185,7 @@ def _triples(cell: GenericCell) -> list[tuple[str, str, str]]:
     return [(cell.nodes[s], lab, cell.nodes[t]) for (s, t), lab in zip(cell.edges, labels)]
 
 
-def _depth_height(cell: GenericCell) -> tuple[list[int], list[int], list[int]]:
-    """Topological order, depth (longest path from a source) and height (to a sink) of each node."""
-    n = len(cell.nodes)
-    succ: list[list[int]] = [[] for _ in range(n)]
-    indeg = [0] * n
-    for s, t in cell.edges:
-        succ[s].append(t)
-        indeg[t] += 1
-    order = [v for v in range(n) if indeg[v] == 0]
-    for v in order:  # Kahn's algorithm; the list grows while it is walked
-        for t in succ[v]:
-            indeg[t] -= 1
-            if indeg[t] == 0:
-                order.append(t)
-    d, h = [0] * n, [0] * n
-    for v in order:
-        for t in succ[v]:
-            d[t] = max(d[t], d[v] + 1)
-    for v in reversed(order):
-        for t in succ[v]:
-            h[v] = max(h[v], h[t] + 1)
-    return order, d, h
-
-
-def _position_keys(cell: GenericCell) -> list[tuple[str, int, int]]:
-    _, d, h = _depth_height(cell)
+def _position_keys(cell: GenericCell, d: Sequence[int], h: Sequence[int]) -> list[tuple[str, int, int]]:
     return [(lab, d[v], h[v]) for v, lab in enumerate(cell.nodes)]
 
 
@@ -223,10 +198,14 @@ def canonical_order(cell: GenericCell) -> list[int]:
     >>> canonical_order(generic.parse({"nodes": ["out", "conv", "in"], "edges": [[2, 1], [1, 0]]}))
     [2, 1, 0]
     """
+    return _canonical_order(cell, *depth_height(cell))
+
+
+def _canonical_order(cell: GenericCell, d: Sequence[int], h: Sequence[int]) -> list[int]:
+    """:func:`canonical_order` given the cell's :func:`~surrogate.space.generic.depth_height`."""
     from itertools import permutations, product
 
     n = len(cell.nodes)
-    _, d, h = _depth_height(cell)
     colour = wl_labels(cell)
     keys = [(d[v], -h[v], cell.nodes[v], colour[v]) for v in range(n)]
     classes: dict[tuple, list[int]] = {}
@@ -315,7 +294,7 @@ def fit_vocabulary(cells: Sequence[GenericCell], min_count: int = 1) -> Vocabula
             labelled = True
             edges.update(c.edge_labels)
         pairs.update(_triples(c))
-        positions.update(_position_keys(c))
+        positions.update(_position_keys(c, *depth_height(c)))
     keep = lambda counter: tuple(sorted(k for k, v in counter.items() if v >= min_count))  # noqa: E731
     return Vocabulary(
         node_labels=keep(nodes),
@@ -367,9 +346,10 @@ def features(cells: Sequence[GenericCell] | GenericCell, vocabulary: Vocabulary)
             labels = c.edge_labels or ("",) * len(c.edges)
             idx += [base_edge + v._edge_index.get(lab, n_edge - 1) for lab in labels]  # type: ignore[attr-defined]
         idx += [base_pair + v._pair_index.get(p, n_pair - 1) for p in _triples(c)]  # type: ignore[attr-defined]
+        d, h = depth_height(c)  # once per cell: the depth column, the positions and the order
         if structural:
-            idx += [base_pos + v._pos_index.get(p, n_pos - 1) for p in _position_keys(c)]  # type: ignore[attr-defined]
-            where = {node: k for k, node in enumerate(canonical_order(c)[:P])}
+            idx += [base_pos + v._pos_index.get(p, n_pos - 1) for p in _position_keys(c, d, h)]  # type: ignore[attr-defined]
+            where = {node: k for k, node in enumerate(_canonical_order(c, d, h)[:P])}
             idx += [base_at + k * n_node + v._node_index.get(c.nodes[node], n_node - 1) for node, k in where.items()]  # type: ignore[attr-defined]
             for s, t in c.edges:
                 if s in where and t in where:
@@ -379,7 +359,7 @@ def features(cells: Sequence[GenericCell] | GenericCell, vocabulary: Vocabulary)
         has_in = {t for _, t in c.edges}
         has_out = {s for s, _ in c.edges}
         n = len(c.nodes)
-        stats[i] = (n, len(c.edges), depth(c), n - len(has_in), n - len(has_out))
+        stats[i] = (n, len(c.edges), max(d), n - len(has_in), n - len(has_out))
     out = np.zeros((len(cs), base_adj + len(adj_col)), dtype=np.float32)
     np.add.at(out, (np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)), 1)
     out[:, base_stats : base_stats + 5] = stats

@@ -51,6 +51,7 @@ __all__ = [
     "arch_hash",
     "canonical_string",
     "depth",
+    "depth_height",
     "from_dict",
     "parse",
     "to_dict",
@@ -322,15 +323,24 @@ def canonical_string(cell: GenericCell) -> str:
     return cell.to_string()
 
 
-def depth(cell: GenericCell) -> int:
-    """Edges on the longest path of the DAG."""
+def depth_height(cell: GenericCell) -> tuple[list[int], list[int]]:
+    """Per node, the edges on the longest path from a source to it (depth) and from it to a sink
+    (height)."""
     order = _topological_order(len(cell.nodes), cell.edges)
     assert order is not None
-    longest = [0] * len(cell.nodes)
     succ: list[list[int]] = [[] for _ in cell.nodes]
     for s, t in cell.edges:
         succ[s].append(t)
+    d, h = [0] * len(cell.nodes), [0] * len(cell.nodes)
     for v in order:
         for t in succ[v]:
-            longest[t] = max(longest[t], longest[v] + 1)
-    return max(longest)
+            d[t] = max(d[t], d[v] + 1)
+    for v in reversed(order):
+        for t in succ[v]:
+            h[v] = max(h[v], h[t] + 1)
+    return d, h
+
+
+def depth(cell: GenericCell) -> int:
+    """Edges on the longest path of the DAG."""
+    return max(depth_height(cell)[0])
