@@ -97,6 +97,52 @@ def model_figures(bench, ds) -> dict:
     return out
 
 
+def noise_figures(bench, ds, n_draws: int = 200) -> dict:
+    """How the benchmark's seed noise compares with real seeds, on the test split's multi-seed
+    architectures (never fit on).
+
+    - ``seed_model``: each real run's deviation from its architecture's seed mean, in units of the
+      noise the benchmark adds (``seed_std``, scaled by sqrt((k-1)/k) for a mean of k runs):
+      the share within 1 and 1.96 units (68% and 95% if the noise model is right);
+    - ``noisy_predictions``: ``n_draws`` draws of ``predict(with_noise=True, seed=s)`` per
+      architecture (the benchmark's stand-in for "train it once more"): the share of real runs
+      inside the draws' central 68% and 95% intervals. This adds the surrogate's own error to the
+      seed noise, so it is what a user of noisy queries meets.
+    """
+    from surrogate.fit import split_indices
+
+    split = bench.spec["split"]
+    (_, _, test), _ = split_indices(ds, tuple(split["fractions"]), split["seed"])
+    hashes = ds.column("arch_hash")[test]
+    y = ds.column("val_accuracy").astype(float)[test]
+    uniq, first, inverse, counts = np.unique(hashes, return_index=True, return_inverse=True, return_counts=True)
+    multi = counts[inverse] >= 2
+    sd = float(bench.spec["noise"]["val_accuracy"]["seed_std"])
+    mean = np.bincount(inverse, y) / counts
+    k = counts[inverse]
+    z = (y - mean[inverse]) / (sd * np.sqrt((k - 1) / k))
+    archs = [ds.genotypes()[test[i]] for i in first]
+    draws = np.stack([np.asarray(bench.predict(archs, with_noise=True, seed=s), dtype=float) for s in range(n_draws)])
+    lo68, hi68, lo95, hi95 = np.quantile(draws, [0.16, 0.84, 0.025, 0.975], axis=0)
+    a = inverse[multi]
+    ym = y[multi]
+    return {
+        "seed_std": sd,
+        "architectures": int((counts >= 2).sum()),
+        "runs": int(multi.sum()),
+        "seed_model": {
+            "within_1": float((np.abs(z[multi]) <= 1).mean()),
+            "within_1.96": float((np.abs(z[multi]) <= 1.96).mean()),
+            "real_seed_std": float(np.sqrt(np.sum((y[multi] - mean[a]) ** 2) / np.sum(counts[counts >= 2] - 1))),
+        },
+        "noisy_predictions": {
+            "draws": n_draws,
+            "within_68": float(((ym >= lo68[a]) & (ym <= hi68[a])).mean()),
+            "within_95": float(((ym >= lo95[a]) & (ym <= hi95[a])).mean()),
+        },
+    }
+
+
 def corner_figures(bench, corners_root: Path | None, uniform_pred: np.ndarray) -> dict:
     """Real and predicted accuracy of each corner cell, and its predicted rank among uniform cells."""
     from surrogate.space import CORNERS, DEGENERATE, arch_hash
@@ -138,8 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument(
         "--data",
-        default=str(ROOT / "training_data/fmnist/default.parquet"),
-        help="the Dataset Parquet the benchmark was fit on (default: %(default)s)",
+        help="the Dataset Parquet the benchmark was fit on "
+        "(default: training_data/fmnist/<the benchmark's fidelity name>.parquet)",
     )
     p.add_argument(
         "--corners",
@@ -160,8 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     from surrogate.space import sample
 
     bench = surrogate.load(args.benchmark)
-    ds = Dataset.read_parquet(args.data)
     fid = (bench.spec.get("fidelity") or {}).get("name")
+    ds = Dataset.read_parquet(args.data or ROOT / f"training_data/fmnist/{fid}.parquet")
     corners = Path(args.corners) if args.corners else (ROOT / "training_data/fmnist/pilot2" / fid if fid else None)
     uniform = np.asarray(bench.predict(sample(args.n, rng=args.seed)), dtype=float)
     seed_std = float(bench.spec["noise"]["val_accuracy"]["seed_std"])
@@ -171,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         "fidelity": fid,
         "data": data_figures(ds, tuple(args.uniform.split(","))),
         "models": model_figures(bench, ds),
+        "noise": noise_figures(bench, ds),
         "corners": corner_figures(bench, corners, uniform[: args.n_rank]),
         "spread": {"n": args.n, "p95_minus_p5": spread, "seed_std": seed_std, "ratio": spread / seed_std},
     }
@@ -196,6 +243,14 @@ def main(argv: list[str] | None = None) -> int:
             f"{name:<20} test ({m['test_rows']} rows, {m['test_architectures']} archs): single seed R2 {s['r2']:.3f} tau {s['kendall_tau']:.3f}"
             f" | seed mean R2 {a['r2']:.3f} tau {a['kendall_tau']:.3f}"
         )
+    nz = result["noise"]
+    print(
+        f"seed noise on the test split's {nz['architectures']} multi-seed archs ({nz['runs']} runs): real seed std "
+        f"{nz['seed_model']['real_seed_std']:.2f} vs the benchmark's {nz['seed_std']:.2f}; real runs within 1 / 1.96 noise sd of "
+        f"their mean {nz['seed_model']['within_1']:.0%} / {nz['seed_model']['within_1.96']:.0%} (68% / 95% if right); "
+        f"inside the central 68% / 95% of {nz['noisy_predictions']['draws']} noisy predictions "
+        f"{nz['noisy_predictions']['within_68']:.0%} / {nz['noisy_predictions']['within_95']:.0%}"
+    )
     c = result["corners"]
     print(
         f"corner cells (predicted above x% of {args.n_rank} uniform; uniform median {c['uniform_median_predicted']:.2f}):"

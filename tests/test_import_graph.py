@@ -43,6 +43,7 @@ RANKS: dict[str, int] = {
     "surrogate.fit": 10,
     "surrogate.evaluation": 11,
     "surrogate.tune": 11,
+    "surrogate.crossval": 11,  # k-fold CV by architecture over fit_surrogate
     "surrogate.assemble": 12,
     "surrogate.generate": 12,
     "surrogate.studies": 13,
