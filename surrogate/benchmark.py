@@ -72,9 +72,9 @@ class QueryResult:
     runtime : predicted training time (s) at the benchmark's fidelity (NaN: no runtime model)
     params, flops : exact parameter count and multiply-accumulates of the network (None: the
         benchmark has no cost model, see :attr:`Benchmark.has_cost`)
-    ood : whether the architecture is unlike the training data: it lies farther from its nearest
-        training architectures than 99% of the held-out architectures do (benchmarks with the
-        novelty detector), else the ensemble disagrees more than on 99% of its test split
+    ood : whether the architecture is unlike the training data: the ensemble disagrees more than on
+        99% of its test split, or (benchmarks with the novelty detector) it lies farther from its
+        nearest training architectures than 99% of the held-out architectures do
     novelty : that feature-space distance (mean over the 5 nearest training architectures; None:
         the benchmark has no such detector)
     """
@@ -472,10 +472,10 @@ class Benchmark:
             runtime = np.full(n, np.nan)
         params, flops = self._cost(batch) if self.has_cost else (None, None)
         novelty = self.novelty(batch) if self.spec.get("novelty") is not None else None
-        if novelty is not None:  # chosen by measurement over the std flag (bench/ood.py, docs/guide-query.md)
-            ood = novelty > self._novelty.threshold
-        else:
-            ood = std > float(self.spec["models"][name]["ood_std_threshold"])
+        # either detector: each catches cells the other misses (bench/ood.py, docs/guide-query.md)
+        ood = std > float(self.spec["models"][name]["ood_std_threshold"])
+        if novelty is not None:
+            ood = ood | (novelty > self._novelty.threshold)
         if batch.single:
             return QueryResult(
                 float(mean[0]),

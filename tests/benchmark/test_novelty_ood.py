@@ -21,10 +21,28 @@ def test_assembled_benchmarks_flag_cells_unlike_the_training_data(bench_dir):
     # pooling-only, skip-only, single-op cells lie far from uniform samples (the real-data rates are
     # bench/ood.py's; a 120-architecture synthetic benchmark only shows the direction)
     assert corners.novelty.mean() > np.quantile(uniform.novelty, 0.9) and corners.ood.mean() > 3 * uniform.ood.mean()
-    np.testing.assert_array_equal(corners.ood, corners.novelty > b.spec["novelty"]["threshold"])
+    far = corners.novelty > b.spec["novelty"]["threshold"]
+    unsure = corners.std > b.spec["models"][b.default_model("val_accuracy")]["ood_std_threshold"]
+    np.testing.assert_array_equal(corners.ood, far | unsure)
     one = b.query(CORNERS["all_pooling"], seed=0)
     assert isinstance(one.novelty, float) and one.to_dict()["novelty"] == one.novelty
     assert b.novelty(CORNERS["all_pooling"]) == one.novelty
+
+
+def test_ood_fires_when_either_detector_does(bench_dir, tmp_path):
+    """On the shipped default fit on skewed cells too, the distance flags none of the 11 corner
+    cells and the ensemble std flags 4 (all-pooling, all-skip among them): the flag must be raised
+    by the std even where the distance stays below its threshold."""
+    copy = tmp_path / "b"
+    shutil.copytree(bench_dir, copy)
+    spec = json.loads((copy / "benchmark.json").read_text())
+    name = spec["default"]["val_accuracy"]
+    spec["models"][name]["ood_std_threshold"] = 0.0  # every std is above it
+    (copy / "benchmark.json").write_text(json.dumps(spec))
+    archs = sample(50, rng=3)
+    q = surrogate.load(copy).query(archs, seed=0)
+    assert (q.novelty <= spec["novelty"]["threshold"]).any()
+    assert q.ood.all()
 
 
 def test_a_modified_detector_is_refused_on_load(bench_dir, tmp_path):
