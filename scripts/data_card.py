@@ -1,6 +1,7 @@
 """Figures for the data card (training_data/README.md): counts, ICC, accuracy distribution plot.
 
-python scripts/data_card.py            # writes training_data/fmnist/summary.json and accuracy.png
+python scripts/data_card.py            # the default's fidelity: training_data/fmnist/summary-<fidelity>.json, accuracy-<fidelity>.png
+python scripts/data_card.py --fidelity default   # the first data: training_data/fmnist/summary.json and accuracy.png
 python scripts/data_card.py --out /tmp/card   # the same files elsewhere
 """
 
@@ -22,18 +23,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--out",
         default=str(ROOT / "training_data/fmnist"),
-        help="folder for summary.json and accuracy.png (default: %(default)s)",
+        help="folder for the summary and the plot (default: %(default)s)",
+    )
+    p.add_argument(
+        "--fidelity",
+        help="the evaluations' fidelity (default: the shipped default's, build_default.FIDELITY; "
+        "'default' is the first, cheaper data)",
     )
     args = p.parse_args(argv)
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from build_default import load_shipped
+    from build_default import FIDELITY, load_shipped
 
     from surrogate.generate import icc1, icc1_bootstrap
 
-    ds = load_shipped()
+    fidelity = args.fidelity or FIDELITY
+    suffix = "" if fidelity == "default" else f"-{fidelity}"
+    ds = load_shipped(fidelity)
     hashes = ds.column("arch_hash")
     val = ds.column("val_accuracy").astype(float)
     test = ds.column("test_accuracy").astype(float)
@@ -75,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "summary.json").write_text(json.dumps(summary, indent=1))
+    (out / f"summary{suffix}.json").write_text(json.dumps(summary, indent=1))
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
     bins = np.linspace(val.min(), val.max(), 31)
     names = sorted(np.unique(sources), key=lambda s: -(sources == s).sum())  # largest first, at the bottom
@@ -106,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             title=f"seeds of {len(groups)} architectures, ICC {summary['icc']:.2f}",
         )
     fig.tight_layout()
-    fig.savefig(out / "accuracy.png", dpi=110)
+    fig.savefig(out / f"accuracy{suffix}.png", dpi=110)
     print(json.dumps(summary, indent=1))
     return 0
 

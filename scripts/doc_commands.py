@@ -38,6 +38,7 @@ bench/...|scripts/...`` line names a script that exists and whose argument parse
     python scripts/doc_commands.py --list            # every documented block and command, file:line
     python scripts/doc_commands.py --check           # parse every command (what the tests do)
     python scripts/doc_commands.py --run             # run the 'run' blocks, compare outputs
+    python scripts/doc_commands.py --run --files docs/nas.md --show   # one document; print what failing blocks printed
 """
 
 from __future__ import annotations
@@ -388,9 +389,19 @@ def main(argv: list[str] | None = None) -> int:
     what.add_argument("--list", action="store_true", help="list every documented block and command")
     what.add_argument("--check", action="store_true", help="parse every documented command")
     what.add_argument("--run", action="store_true", help="run the blocks marked 'run' and compare their outputs")
+    p.add_argument(
+        "--files",
+        nargs="+",
+        metavar="DOC",
+        help="only these documents (paths from the repository root, e.g. docs/nas.md)",
+    )
+    p.add_argument("--show", action="store_true", help="with --run: print what each failing block printed")
     args = p.parse_args(argv)
 
-    every = [b for path in documents() for b in blocks(path)]
+    docs = documents()
+    if args.files:
+        docs = [d for d in docs if str(d.relative_to(ROOT)) in args.files]
+    every = [b for path in docs for b in blocks(path)]
     if args.list:
         for b in every:
             if needs_marker(b):
@@ -413,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
         print("\n".join(bad) if bad else "every documented command parses")
         return 1 if bad else 0
-    failures, prior = 0, named(every)
+    failures, prior = 0, named([b for path in documents() for b in blocks(path)])
     for b in every:
         if b.marker != "run":
             continue
@@ -424,6 +435,8 @@ def main(argv: list[str] | None = None) -> int:
             ran = run_block(b, cwd, timeout=600.0, prior=prior)
         why = f"exit {ran.returncode}: {ran.stderr[-500:]}" if ran.returncode else check_output(b, ran)
         print(f"{'FAIL' if why else 'ok  '} {b.where}" + (f": {why}" if why else ""))
+        if why and args.show:
+            print(ran.stdout)
         failures += bool(why)
     return 1 if failures else 0
 

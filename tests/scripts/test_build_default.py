@@ -49,3 +49,24 @@ def test_runtimes_not_in_cpu_seconds_are_blanked(tmp_path):
     assert math.isfinite(by_file[f"rs/{src[0].name}"])
     assert math.isnan(by_file[f"rs/{src[1].name}"])
     assert out.column("val_accuracy").tolist() == ds.column("val_accuracy").tolist()
+
+
+def test_the_accuracy_default_must_pass_the_realism_checks_before_cv_tau_counts():
+    """A tree model with the higher CV tau that ranks all-skip cells above DARTS is not chosen."""
+    tau = {"val_accuracy-lgb": 0.45, "val_accuracy-gin": 0.41}
+    ok, bad = {"all_skip": True, "all_pooling": True}, {"all_skip": False, "all_pooling": True}
+    pick = build_default.pick_accuracy_default
+    assert pick(tau, {"val_accuracy-lgb": bad, "val_accuracy-gin": ok}) == "val_accuracy-gin"
+    assert pick(tau, {"val_accuracy-lgb": ok, "val_accuracy-gin": ok}) == "val_accuracy-lgb"
+    assert pick(tau, {"val_accuracy-lgb": bad, "val_accuracy-gin": bad}) == "val_accuracy-lgb"
+
+
+def test_the_default_table_is_made_of_the_shipped_result_files():
+    """The new fidelity's table is a snapshot while generation goes on: every row of it is a
+    shipped result file with the same accuracy, and nothing else is in it."""
+    shipped = Dataset.read_parquet(ROOT / f"training_data/fmnist/{build_default.FIDELITY}.parquet")
+    rebuilt = build_default.load_shipped(build_default.FIDELITY)
+    by_path = dict(zip(rebuilt.column("path").tolist(), rebuilt.column("val_accuracy").tolist()))
+    assert len(shipped) > 500
+    for path, val in zip(shipped.column("path").tolist(), shipped.column("val_accuracy").tolist()):
+        assert by_path[path] == val, path

@@ -19,7 +19,8 @@ from surrogate.data import Dataset
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "checkpoints" / "default"
-DATA = ROOT / "training_data" / "fmnist" / "default.parquet"
+#: The table the default is fit on: training_data/fmnist/<its fidelity's name>.parquet.
+DATA = ROOT / "training_data" / "fmnist" / f"{json.loads((DEFAULT / 'benchmark.json').read_text())['fidelity']['name']}.parquet"
 PNG = b"\x89PNG"
 
 
@@ -46,6 +47,18 @@ def test_checkpoints_are_small(spec) -> None:
     for name, entry in spec["models"].items():
         size = sum(f.stat().st_size for f in (DEFAULT / entry["dir"]).rglob("*") if f.is_file())
         assert size < 8e6, f"{name}: {size / 1e6:.1f} MB"
+
+
+def test_parameter_free_cells_rank_below_darts_and_the_uniform_median(bench) -> None:
+    """Issue 9: the first default ranked an all-pooling cell above 99.9% of uniform cells. Real
+    training at every measured fidelity puts all-skip, all-pooling and skip-heavy cells below
+    DARTS_V1/V2 and below the median uniform cell (training_data/README.md, pilot 2)."""
+    from surrogate.space import CORNERS, DEGENERATE, sample
+
+    pred = dict(zip(CORNERS, bench.predict(list(CORNERS.values()))))
+    median = np.median(bench.predict(sample(1000, rng=0)))
+    darts = min(pred["darts_v1"], pred["darts_v2"])
+    assert {c: bool(pred[c] < darts and pred[c] < median) for c in DEGENERATE} == dict.fromkeys(DEGENERATE, True)
 
 
 def test_predictions_are_in_the_range_of_the_data(bench) -> None:
