@@ -20,7 +20,12 @@ from surrogate.data import Dataset
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "checkpoints" / "default"
 #: The table the default is fit on: training_data/fmnist/<its fidelity's name>.parquet.
-DATA = ROOT / "training_data" / "fmnist" / f"{json.loads((DEFAULT / 'benchmark.json').read_text())['fidelity']['name']}.parquet"
+DATA = (
+    ROOT
+    / "training_data"
+    / "fmnist"
+    / f"{json.loads((DEFAULT / 'benchmark.json').read_text())['fidelity']['name']}.parquet"
+)
 PNG = b"\x89PNG"
 
 
