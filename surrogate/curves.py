@@ -217,7 +217,10 @@ class CurveNoise:
         e_final = sd * z
         w = np.stack([standard_normal(epoch_keys(keys, k), seed) for k in range(1, self.epochs)], axis=1)
         scale = sd / self.final_std  # a benchmark whose final std differs scales every epoch alike
-        early = np.outer(e_final, self._regress) + scale * (w @ self._root.T)
+        # an elementwise product summed per row, not a BLAS matmul: BLAS picks other kernels (and
+        # summation orders) for one row than for many, and a draw must not depend on the batch
+        correlated = (w[:, None, :] * self._root[None, :, :]).sum(axis=2)
+        early = np.outer(e_final, self._regress) + scale * correlated
         return np.concatenate([early, e_final[:, None]], axis=1)
 
     def to_dict(self) -> dict:
