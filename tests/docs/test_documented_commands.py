@@ -51,7 +51,7 @@ def test_run_block_runs_and_prints_what_the_docs_say(block):
     if missing:
         pytest.skip(f"needs {', '.join(missing)}")
     with dc.workdir() as cwd:
-        ran = dc.run_block(block, cwd, timeout=300, prior=NAMED)
+        ran = dc.run_block(block, cwd, timeout=600, prior=NAMED)
     assert ran.returncode == 0, f"{block.where} exited {ran.returncode}:\n{ran.stdout[-2000:]}\n{ran.stderr[-3000:]}"
     why = dc.check_output(block, ran)
     assert why is None, f"{block.where}: {why}\n--- stderr ---\n{ran.stderr[-2000:]}"
