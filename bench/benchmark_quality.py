@@ -78,7 +78,7 @@ def model_figures(bench, ds) -> dict:
 
     split = bench.spec["split"]
     (_, _, test), _ = split_indices(ds, tuple(split["fractions"]), split["seed"])
-    archs = [ds.genotypes()[i] for i in test]
+    archs = ds.take(test).architectures()
     y = ds.column("val_accuracy").astype(float)[test]
     hashes = ds.column("arch_hash")[test]
     uniq, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
@@ -121,7 +121,7 @@ def noise_figures(bench, ds, n_draws: int = 200) -> dict:
     mean = np.bincount(inverse, y) / counts
     k = counts[inverse]
     z = (y - mean[inverse]) / (sd * np.sqrt((k - 1) / k))
-    archs = [ds.genotypes()[test[i]] for i in first]
+    archs = ds.take(test[first]).architectures()
     draws = np.stack([np.asarray(bench.predict(archs, with_noise=True, seed=s), dtype=float) for s in range(n_draws)])
     lo68, hi68, lo95, hi95 = np.quantile(draws, [0.16, 0.84, 0.025, 0.975], axis=0)
     a = inverse[multi]
@@ -145,7 +145,7 @@ def noise_figures(bench, ds, n_draws: int = 200) -> dict:
 
 def corner_figures(bench, corners_root: Path | None, uniform_pred: np.ndarray) -> dict:
     """Real and predicted accuracy of each corner cell, and its predicted rank among uniform cells."""
-    from surrogate.space import CORNERS, DEGENERATE, arch_hash
+    from surrogate.space import CORNERS, arch_hash, degenerate_ranked_low
 
     real: dict[str, list[float]] = {}
     if corners_root is not None and corners_root.is_dir():
@@ -166,14 +166,12 @@ def corner_figures(bench, corners_root: Path | None, uniform_pred: np.ndarray) -
             "predicted": float(p),
             "predicted_above_uniform": float((uniform_pred < p).mean()),
         }
-    darts = min(rows[n]["predicted"] for n in ("darts_v1", "darts_v2") if n in rows)
-    free = [n for n in DEGENERATE if n in rows]
     return {
         "cells": rows,
         "uniform_median_predicted": median,
-        "degenerate_below_darts_and_median": {
-            n: bool(rows[n]["predicted"] < darts and rows[n]["predicted"] < median) for n in free
-        },
+        "degenerate_below_darts_and_median": degenerate_ranked_low(
+            {n: r["predicted"] for n, r in rows.items()}, median
+        ),
     }
 
 

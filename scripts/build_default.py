@@ -143,7 +143,7 @@ PARAMS_BY_FIDELITY = {
 PARAMS = PARAMS_BY_FIDELITY[FIDELITY]
 
 
-def choose_accuracy_default(ds, params: dict, seed: int, folds: int = 5) -> dict[str, dict]:
+def cross_validate_accuracy_models(ds, params: dict, seed: int, folds: int = 5) -> dict[str, dict]:
     """5-fold CV (one member per fold; surrogate.crossval) of each accuracy model on the default
     split's training and validation rows (never its test rows): {model: CV figures}."""
     import numpy as np
@@ -165,12 +165,11 @@ def realism_check(bench, name: str, n_uniform: int = 1000, seed: int = 0) -> dic
     measured fidelity ranks them? Predictions only: the corner cells are never fit on."""
     import numpy as np
 
-    from surrogate.space import CORNERS, DEGENERATE, sample
+    from surrogate.space import CORNERS, degenerate_ranked_low, sample
 
     pred = dict(zip(CORNERS, np.asarray(bench.predict(list(CORNERS.values()), model=name), dtype=float)))
     median = float(np.median(bench.predict(sample(n_uniform, rng=seed), model=name)))
-    darts = min(pred["darts_v1"], pred["darts_v2"])
-    return {c: bool(pred[c] < darts and pred[c] < median) for c in DEGENERATE}
+    return degenerate_ranked_low(pred, median)
 
 
 def pick_accuracy_default(cv_tau: dict[str, float], realism: dict[str, dict[str, bool]]) -> str:
@@ -216,7 +215,7 @@ def main() -> int:
     print(f"{len(ds)} evaluations of {len(set(ds.column('arch_hash').tolist()))} architectures", flush=True)
     params = PARAMS_BY_FIDELITY[args.fidelity]
     params = {**params, "val_accuracy-gin": {**params["val_accuracy-gin"], "epochs": args.gin_epochs}}
-    cv = choose_accuracy_default(
+    cv = cross_validate_accuracy_models(
         ds,
         {n: {"family": n.split("-")[1], "params": p} for n, p in params.items() if n.startswith("val_accuracy-")},
         args.seed,

@@ -10,7 +10,7 @@ from ._canonical import arch_hash, canonical, canonical_string
 from ._errors import InvalidArchitectureError
 from ._formats import from_compact, from_config, from_string, to_compact, to_config
 from ._genotype import Genotype
-from ._known import CORNERS, DARTS_V1, DARTS_V2, DEGENERATE, KNOWN
+from ._known import CORNERS, DARTS_V1, DARTS_V2, DEGENERATE, KNOWN, degenerate_ranked_low
 from ._ops import CONCAT, CONFIG_PREFIX, EDGE_START, N_EDGES, OPS, SPACE_SIZE
 from ._parse import parse
 from ._sample import mutate, neighbours, sample
@@ -33,6 +33,7 @@ __all__ = [
     "arch_hash",
     "canonical",
     "canonical_string",
+    "degenerate_ranked_low",
     "from_compact",
     "from_config",
     "from_string",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ._genotype import Genotype
 
 #: The cells found by DARTS (Liu et al., 2019), first and second order, as published.
@@ -154,3 +156,11 @@ CORNERS: dict[str, Genotype] = {
 }
 #: The corner cells expected below ordinary cells (only or mostly parameter-free ops).
 DEGENERATE = ("skip_and_pool_only", "all_pooling", "all_skip", "skip_heavy", "skip_heavy_all")
+
+
+def degenerate_ranked_low(predicted: Mapping[str, float], median: float) -> dict[str, bool]:
+    """For each :data:`DEGENERATE` cell: is its ``predicted`` value (a mapping from corner name)
+    below DARTS_V1's, DARTS_V2's and ``median`` (e.g. the median over uniform samples), as real
+    training at every fidelity measured ranks it (training_data/README.md)?"""
+    darts = min(predicted["darts_v1"], predicted["darts_v2"])
+    return {c: bool(predicted[c] < darts and predicted[c] < median) for c in DEGENERATE}
