@@ -15,6 +15,8 @@ from torch import nn
 
 from surrogate.space import Genotype
 
+from ._depthwise import DepthwiseConv2d
+
 
 class ReLUConvBN(nn.Sequential):
     def __init__(self, c_in: int, c_out: int, kernel: int, stride: int, padding: int) -> None:
@@ -29,7 +31,7 @@ class DilConv(nn.Sequential):
     def __init__(self, c_in: int, c_out: int, kernel: int, stride: int, padding: int, dilation: int) -> None:
         super().__init__(
             nn.ReLU(inplace=False),
-            nn.Conv2d(c_in, c_in, kernel, stride, padding, dilation=dilation, groups=c_in, bias=False),
+            DepthwiseConv2d(c_in, kernel, stride, padding, dilation),
             nn.Conv2d(c_in, c_out, 1, bias=False),
             nn.BatchNorm2d(c_out),
         )
@@ -118,10 +120,21 @@ class Network(nn.Module):
         Number of cells; reduction cells at ``layers // 3`` and ``2 * layers // 3``.
     in_channels, num_classes : int
         Image channels (1 for Fashion-MNIST) and classes.
+    dense_depthwise : bool
+        Whether the depthwise convolutions use the dense backward of
+        :class:`~surrogate.generate._depthwise.DepthwiseConv2d` where it pays (the default);
+        ``False`` keeps the library's kernels (the path before it, kept for ``bench/generate.py``).
     """
 
     def __init__(
-        self, genotype: Genotype, channels: int = 8, layers: int = 5, in_channels: int = 1, num_classes: int = 10
+        self,
+        genotype: Genotype,
+        channels: int = 8,
+        layers: int = 5,
+        in_channels: int = 1,
+        num_classes: int = 10,
+        *,
+        dense_depthwise: bool = True,
     ) -> None:
         super().__init__()
         if layers < 3:
@@ -141,6 +154,9 @@ class Network(nn.Module):
             c_pp, c_p = c_p, 4 * c
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(c_p, num_classes)
+        for m in self.modules():
+            if isinstance(m, DepthwiseConv2d):
+                m.dense_backward = dense_depthwise
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         s0 = s1 = self.stem(x)
