@@ -5,15 +5,15 @@ one fidelity, each with ``--seeds`` seeds, through both paths of
 :func:`surrogate.generate.train_and_evaluate`, interleaved (old, new, old, new, ...) so machine load
 hits both alike:
 
-- ``old``: NCHW tensors, the library's depthwise kernels, no per-epoch validation scoring (the path
+- ``old``: NCHW tensors, the library's backward passes, no per-epoch validation scoring (the path
   before the speed-up);
-- ``new``: ``channels_last`` throughout training, BN re-estimation and scoring, the dense
-  depthwise backward where it pays (:mod:`surrogate.generate._depthwise`), with the per-epoch
-  validation curve the new result files carry;
+- ``new``: ``channels_last`` throughout training, BN re-estimation and scoring, the faster
+  backward passes of :mod:`surrogate.generate._fast_backward`, with the per-epoch validation
+  curve the new result files carry;
 - ``new-nocurve``: the new path without the per-epoch curve, i.e. the same work as ``old``
   (``speedup_same_work`` is old / new-nocurve);
-- ``library-dw``: ``new-nocurve`` with the library's depthwise kernels (the generator of sessions
-  4-7), so ``speedup_dense_depthwise`` (library-dw / new-nocurve) is what the dense backward adds.
+- ``library``: ``new-nocurve`` with the library's backward passes (the generator of sessions 4-7),
+  so ``speedup_fast_backward`` (library / new-nocurve) is what the faster backward adds.
 
 CPU-seconds are the worker's own process time (one torch thread), training plus scoring, so a
 second process on the machine changes them little. Also prints, per architecture, the mean
@@ -59,10 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     data = prepare_tensors(load_fashion_mnist(args.data_root), fidelity)
     archs = [DARTS_V2, *sample(args.n_archs - 1, rng=0)]
     paths = {
-        "old": {"channels_last": False, "val_curves": False, "dense_depthwise": False},
-        "new": {"channels_last": True, "val_curves": True, "dense_depthwise": True},
-        "new-nocurve": {"channels_last": True, "val_curves": False, "dense_depthwise": True},
-        "library-dw": {"channels_last": True, "val_curves": False, "dense_depthwise": False},
+        "old": {"channels_last": False, "val_curves": False, "fast_backward": False},
+        "new": {"channels_last": True, "val_curves": True, "fast_backward": True},
+        "new-nocurve": {"channels_last": True, "val_curves": False, "fast_backward": True},
+        "library": {"channels_last": True, "val_curves": False, "fast_backward": False},
     }
     log = sys.stderr if args.json else sys.stdout
     rows: list[dict] = []
@@ -114,10 +114,10 @@ def main(argv: list[str] | None = None) -> int:
         "speedup": round(total["old"] / total["new"], 2),
         "speedup_same_work": round(total["old"] / total["new-nocurve"], 2),
         "speedup_training": round(per_path("old", "train_cpu_s") / per_path("new", "train_cpu_s"), 2),
-        "speedup_dense_depthwise": round(total["library-dw"] / total["new-nocurve"], 2),
+        "speedup_fast_backward": round(total["library"] / total["new-nocurve"], 2),
         "mean_val_accuracy": {n: round(float(acc[:, i].mean()), 2) for i, n in enumerate(paths)},
         "paired_diff_new_minus_old": [round(float(d), 2) for d in diffs],
-        "paired_diff_dense_minus_library": [round(float(d), 2) for d in acc[:, 2, :].mean(1) - acc[:, 3, :].mean(1)],
+        "paired_diff_fast_minus_library": [round(float(d), 2) for d in acc[:, 2, :].mean(1) - acc[:, 3, :].mean(1)],
         "seed_std": round(seed_std, 2),
         "cpu": platform.processor() or platform.machine(),
         "torch": torch.__version__,
@@ -136,14 +136,12 @@ def main(argv: list[str] | None = None) -> int:
             f"speed-up, old / new CPU-s per evaluation: {result['speedup']:.2f}x with the curve, "
             f"{result['speedup_same_work']:.2f}x for the same work, {result['speedup_training']:.2f}x of training alone"
         )
-        print(
-            f"of which the dense depthwise backward, library-dw / new-nocurve: {result['speedup_dense_depthwise']:.2f}x"
-        )
+        print(f"of which the faster backward, library / new-nocurve: {result['speedup_fast_backward']:.2f}x")
         print(
             f"per-architecture mean val difference new - old: {result['paired_diff_new_minus_old']} "
             f"(seed std within a path: {result['seed_std']})"
         )
-        print(f"dense - library depthwise, same work: {result['paired_diff_dense_minus_library']}")
+        print(f"fast - library backward, same work: {result['paired_diff_fast_minus_library']}")
     return 0
 
 

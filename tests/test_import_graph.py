@@ -27,7 +27,7 @@ RANKS: dict[str, int] = {
     "surrogate.space": 1,  # values of each space: parsing, canonical form, hash, moves
     "surrogate.encode": 2,  # values -> features / graphs
     "surrogate.generate._network": 2,  # the DARTS network: torch modules of the space's ops
-    "surrogate.generate._depthwise": 2,  # its depthwise convolution (torch only)
+    "surrogate.generate._fast_backward": 2,  # its faster backward passes (torch only)
     "surrogate.noise": 3,
     "surrogate.cost": 3,
     "surrogate.novelty": 3,  # a k-nearest-neighbour detector on feature matrices (numpy)

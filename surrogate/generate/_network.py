@@ -15,7 +15,7 @@ from torch import nn
 
 from surrogate.space import Genotype
 
-from ._depthwise import DepthwiseConv2d
+from ._fast_backward import DepthwiseConv2d, offset_phases
 
 
 class ReLUConvBN(nn.Sequential):
@@ -56,8 +56,14 @@ class FactorizedReduce(nn.Module):
         self.conv_1 = nn.Conv2d(c_in, c_out // 2, 1, stride=2, bias=False)
         self.conv_2 = nn.Conv2d(c_in, c_out // 2, 1, stride=2, bias=False)
         self.bn = nn.BatchNorm2d(c_out)
+        self.fast_backward = True
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.fast_backward and torch.is_grad_enabled():
+            # the same two convolutions as one grouped 1x1 convolution of the pixels they read
+            # (surrogate.generate._fast_backward); without grad the modules run, so FLOP hooks see them
+            weight = torch.cat([self.conv_1.weight, self.conv_2.weight])
+            return self.bn(F.conv2d(offset_phases(x), weight, groups=2))
         x = self.relu(x)
         shifted = F.pad(x, (0, 1, 0, 1))[:, :, 1:, 1:]
         return self.bn(torch.cat([self.conv_1(x), self.conv_2(shifted)], dim=1))
@@ -120,10 +126,11 @@ class Network(nn.Module):
         Number of cells; reduction cells at ``layers // 3`` and ``2 * layers // 3``.
     in_channels, num_classes : int
         Image channels (1 for Fashion-MNIST) and classes.
-    dense_depthwise : bool
-        Whether the depthwise convolutions use the dense backward of
-        :class:`~surrogate.generate._depthwise.DepthwiseConv2d` where it pays (the default);
-        ``False`` keeps the library's kernels (the path before it, kept for ``bench/generate.py``).
+    fast_backward : bool
+        Whether training uses the faster backward passes of
+        :mod:`~surrogate.generate._fast_backward` (the default): the dense depthwise backward where
+        it pays, and the factorized reduce on the pixels it reads. ``False`` is the library's plain
+        path (kept for ``bench/generate.py``); both compute the same function.
     """
 
     def __init__(
@@ -134,7 +141,7 @@ class Network(nn.Module):
         in_channels: int = 1,
         num_classes: int = 10,
         *,
-        dense_depthwise: bool = True,
+        fast_backward: bool = True,
     ) -> None:
         super().__init__()
         if layers < 3:
@@ -156,7 +163,9 @@ class Network(nn.Module):
         self.classifier = nn.Linear(c_p, num_classes)
         for m in self.modules():
             if isinstance(m, DepthwiseConv2d):
-                m.dense_backward = dense_depthwise
+                m.dense_backward = fast_backward
+            elif isinstance(m, FactorizedReduce):
+                m.fast_backward = fast_backward
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         s0 = s1 = self.stem(x)

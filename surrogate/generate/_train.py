@@ -126,7 +126,7 @@ def train_and_evaluate(
     *,
     channels_last: bool = True,
     val_curves: bool = True,
-    dense_depthwise: bool = True,
+    fast_backward: bool = True,
 ) -> dict:
     """Train ``genotype`` with ``seed`` at ``fidelity``; return a result record.
 
@@ -150,7 +150,7 @@ def train_and_evaluate(
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = Network(genotype, channels=fidelity.channels, layers=fidelity.layers, dense_depthwise=dense_depthwise)
+        model = Network(genotype, channels=fidelity.channels, layers=fidelity.layers, fast_backward=fast_backward)
     params = count_params(model)
     flops = count_flops(model, (1, fidelity.resolution, fidelity.resolution))
     model = model.to(device=device, memory_format=fmt)
@@ -267,6 +267,6 @@ def train_and_evaluate(
             "machine": platform.machine(),
             "torch": torch.__version__,
             "memory_format": "channels_last" if channels_last else "nchw",
-            "depthwise_backward": "dense" if dense_depthwise else "library",
+            "backward": "fast" if fast_backward else "library",
         },
     }

@@ -1,4 +1,4 @@
-"""The dense depthwise backward computes the library's gradients, and only where it is meant to."""
+"""The faster backward passes compute the library's gradients, and run only where they are meant to."""
 
 import itertools
 
@@ -7,7 +7,8 @@ import torch
 import torch.nn.functional as F
 
 from surrogate.generate import Network
-from surrogate.generate._depthwise import DepthwiseConv2d, _DenseBackward, dense_backward_pays
+from surrogate.generate._fast_backward import DepthwiseConv2d, _DenseBackward, dense_backward_pays, offset_phases
+from surrogate.generate._network import FactorizedReduce
 from surrogate.space import sample
 
 SHAPES = list(itertools.product((3, 4, 5, 7, 14), (3, 5), (1, 2), (1, 2)))
@@ -64,10 +65,32 @@ def test_the_network_switch_trains_the_same_network():
     grads = []
     for dense in (True, False):
         torch.manual_seed(0)
-        net = Network(g, channels=4, layers=5, dense_depthwise=dense)
+        net = Network(g, channels=4, layers=5, fast_backward=dense)
         x = torch.randn(8, 1, 14, 14)
         loss = F.cross_entropy(net(x), torch.arange(8))
         loss.backward()
         grads.append(torch.cat([p.grad.flatten() for p in net.parameters()]))
         assert all(m.dense_backward is dense for m in net.modules() if isinstance(m, DepthwiseConv2d))
     torch.testing.assert_close(grads[0], grads[1], rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("layout", [torch.channels_last, torch.contiguous_format], ids=["nhwc", "nchw"])
+@pytest.mark.parametrize(("height", "width"), [(14, 14), (7, 7), (4, 5), (3, 3)])
+def test_the_factorized_reduce_fast_path_computes_the_plain_one(height, width, layout):
+    torch.manual_seed(height * 10 + width)
+    fr = FactorizedReduce(6, 8).double()
+    x = torch.randn(4, 6, height, width, dtype=torch.float64).contiguous(memory_format=layout).requires_grad_()
+    results = []
+    for fast in (True, False):
+        fr.fast_backward = fast
+        y = fr(x)
+        g = torch.randn(y.shape, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+        results.append((y, *torch.autograd.grad(y, (x, *fr.parameters()), g)))
+    assert results[0][0].shape == (4, 8, (height + 1) // 2, (width + 1) // 2)
+    for got, want in zip(*results, strict=True):
+        torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_offset_phases_passes_gradcheck():
+    x = torch.randn(2, 3, 5, 4, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(offset_phases, (x,))

@@ -1,15 +1,23 @@
-"""A depthwise convolution whose backward pass is one dense matrix product per channel where the
-CPU kernels are slow: dilated kernels, and kernels wider than the image.
+"""Backward passes for two DARTS operations that are faster on the CPU than the library's, with the
+same gradients (to float rounding): what ``Network(fast_backward=True)`` uses for training.
 
-On small images the library's depthwise backward is slow for exactly these shapes (measured with
-oneDNN, one thread, batch 128 in channels_last: 4-20 ms for a 5x5 kernel on a 4x4 image or a
-dilated kernel on 4x4, 7x7 and 14x14 images, against 0.1-0.2 ms for the forward pass, and 0.9-5 ms
-for the dense backward). The same
-gradients follow from a fixed 0/1 tensor ``S[tap, out_pixel, in_pixel]``: the convolution of one
-channel is the matrix ``M_c = sum_t w[c, t] S[t]``, so the input gradient is ``go @ M_c`` and the
-weight gradient is ``sum_{o, i} (x^T go)[c, i, o] S[t, o, i]``, two batched matrix products of a
-few million multiply-adds here (``bench/generate.py`` gives the whole-training figure). The forward
-pass stays the library's convolution; only the summation order of the gradients changes.
+**Depthwise convolutions** (:class:`DepthwiseConv2d`). On small images the library's depthwise
+backward is slow for some shapes (measured with oneDNN, one thread, batch 128 in channels_last:
+4-20 ms for a 5x5 kernel on a 4x4 image or a dilated kernel on 4x4, 7x7 and 14x14 images, against
+0.1-0.2 ms for the forward pass and 0.9-5 ms for the dense backward below). The same gradients
+follow from a fixed 0/1 tensor ``S[tap, out_pixel, in_pixel]``: the convolution of one channel is
+the matrix ``M_c = sum_t w[c, t] S[t]``, so the input gradient is ``go @ M_c`` and the weight
+gradient is ``sum_{o, i} (x^T go)[c, i, o] S[t, o, i]``, two batched matrix products of a few
+million multiply-adds here. The forward pass stays the library's convolution.
+
+**The factorized reduce's sampling** (:func:`offset_phases`). DARTS's factorized reduce applies a
+ReLU to the whole input, pads and shifts a copy, and reads a quarter of each through stride-2 1x1
+convolutions; every full-size intermediate has a full-size backward (zero fills and strided copies:
+about a third of a DARTS_V2 training step here). The two convolutions only read the (even, even)
+and (odd, odd) pixels, so :func:`offset_phases` takes those, applies the ReLU to them alone, and
+writes its gradient into one zeroed tensor.
+
+``bench/generate.py`` gives the whole-training figure (its ``library`` path).
 """
 
 from __future__ import annotations
@@ -79,6 +87,40 @@ class _DenseBackward(torch.autograd.Function):
             corr = torch.bmm(xt, go)  # (channel, in pixel, out pixel)
             grad_w = (corr.view(c, -1) @ s_in_out).view(c, 1, k, k)
         return grad_x, grad_w, None, None, None
+
+
+class _OffsetPhases(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
+        even = x[:, :, ::2, ::2].relu()
+        odd = x[:, :, 1::2, 1::2].relu()
+        if odd.shape[-2:] != even.shape[-2:]:  # odd sizes: the shifted copy's last row/column is padding
+            odd = F.pad(odd, (0, even.shape[-1] - odd.shape[-1], 0, even.shape[-2] - odd.shape[-2]))
+        out = torch.cat([even, odd], dim=1).contiguous(memory_format=torch.channels_last)
+        ctx.save_for_backward(out)
+        ctx.in_shape = x.shape
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out: torch.Tensor) -> torch.Tensor:
+        (out,) = ctx.saved_tensors
+        b, c, h, w = ctx.in_shape
+        g = grad_out * (out > 0)
+        grad_x = g.new_zeros((b, h, w, c)).permute(0, 3, 1, 2)  # channels_last strides
+        grad_x[:, :, ::2, ::2] = g[:, :c]
+        grad_x[:, :, 1::2, 1::2] = g[:, c:, : h // 2, : w // 2]
+        return grad_x
+
+
+def offset_phases(x: torch.Tensor) -> torch.Tensor:
+    """``relu(x)`` at the (even, even) pixels, then at the (odd, odd) pixels, on the channel axis.
+
+    ``(n, c, h, w) -> (n, 2c, ceil(h/2), ceil(w/2))``; the second half is zero-padded where ``h`` or
+    ``w`` is odd. These are exactly the pixels DARTS's factorized reduce reads: its stride-2 1x1
+    convolutions on ``relu(x)`` and on ``relu(x)`` shifted by one pixel (zero-padded) are a grouped
+    1x1 convolution of this.
+    """
+    return _OffsetPhases.apply(x)
 
 
 class DepthwiseConv2d(nn.Conv2d):
