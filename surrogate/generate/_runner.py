@@ -78,14 +78,18 @@ def _init_worker(
 
 
 def _load_state(fidelity: Fidelity, data_root: str | None, threads: int, device: str) -> None:
-    """Load and prepare the images once for this process (the one-worker path trains here)."""
+    """Load and prepare the images once for this process (the one-worker path trains here), and
+    time the reference step that every result file of this process carries."""
     import torch
 
     from ._images import load_fashion_mnist
+    from ._reference import reference_step_seconds
     from ._train import prepare_tensors
 
     torch.set_num_threads(threads)
-    _STATE.update(fidelity=fidelity, device=device, data=prepare_tensors(load_fashion_mnist(data_root), fidelity))
+    data = prepare_tensors(load_fashion_mnist(data_root), fidelity)
+    reference = reference_step_seconds(fidelity, data.x_train, data.y_train, device)
+    _STATE.update(fidelity=fidelity, device=device, data=data, reference_step_seconds=reference)
 
 
 def _run_job(job: Job) -> tuple[Job, dict | None, str | None]:
@@ -95,6 +99,7 @@ def _run_job(job: Job) -> tuple[Job, dict | None, str | None]:
     try:
         record = train_and_evaluate(job.genotype, job.seed, _STATE["fidelity"], _STATE["data"], _STATE["device"])
         record["source"] = job.source
+        record["hardware"]["reference_step_seconds"] = _STATE["reference_step_seconds"]
         return job, record, None
     except Exception:  # a failed evaluation is reported and the run goes on
         return job, None, traceback.format_exc(limit=3)

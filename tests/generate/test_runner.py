@@ -242,3 +242,31 @@ def test_max_seconds_bounds_the_wall_time(tmp_path, idx_root):
     assert s["stopped_at_deadline"] and 0 <= s["done"] < s["jobs"]
     assert len(list(out.glob("rs/results_*.json"))) == s["done"]
     assert not list(out.glob(".locks/*.lock"))
+
+
+def test_every_result_carries_its_workers_reference_step(tmp_path, idx_root):
+    """The runtime target differs by machine and code version for the same work; each file
+    carries one timed DARTS_V2 step of the worker that wrote it, to divide that out."""
+    fid = load_fidelity("tiny")
+    jobs = plan_jobs(uniform_archs(2, seed=4), "rs", multi_seed_every=1, n_seeds=1)
+    run_jobs(jobs, tmp_path, fid, workers=1, data_root=str(idx_root), device="cpu")
+    steps = [json.loads(p.read_text())["hardware"]["reference_step_seconds"] for p in tmp_path.glob("rs/*.json")]
+    assert len(steps) == 2
+    assert steps[0] == steps[1]  # one timing per worker process, not per job
+    assert 0 < steps[0] < 10
+
+
+def test_reference_step_leaves_the_training_of_the_jobs_alone(idx_root):
+    import torch
+
+    from surrogate.generate._images import load_fashion_mnist
+    from surrogate.generate._reference import reference_step_seconds
+    from surrogate.generate._train import prepare_tensors
+
+    fid = load_fidelity("tiny")
+    data = prepare_tensors(load_fashion_mnist(str(idx_root)), fid)
+    torch.manual_seed(123)
+    before = torch.rand(3)
+    torch.manual_seed(123)
+    reference_step_seconds(fid, data.x_train, data.y_train)
+    assert torch.equal(torch.rand(3), before)
