@@ -34,6 +34,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import defaults as bench  # noqa: E402
 
+from surrogate.crossval import folds_by_arch  # noqa: E402
+
 # Paths from the input (0) to the output (3) of an NB201 cell, as edge indices in NB201 string
 # order (1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2).
 NB201_PATHS = ((3,), (0, 4), (1, 5), (0, 2, 5))
@@ -97,15 +99,6 @@ def extra_features(space: str, archs) -> np.ndarray:
     raise ValueError(space)
 
 
-def folds_by_arch(ds, rows: np.ndarray, k: int, seed: int) -> list[np.ndarray]:
-    hashes = ds.column("arch_hash")[rows]
-    uniq, inv = np.unique(hashes, return_inverse=True)
-    perm = np.random.default_rng(seed).permutation(len(uniq))
-    fold_of = np.empty(len(uniq), dtype=np.int64)
-    fold_of[perm] = np.arange(len(uniq)) % k
-    return [np.flatnonzero(fold_of[inv] == f) for f in range(k)]
-
-
 def cv_score(model_cls, params, X, y, folds, X_va, y_va, seed) -> float:
     from surrogate.metrics import kendall_tau
 
@@ -142,8 +135,8 @@ def prepare(k: int, names=tuple(bench.DATASETS)):
                 feats["extra"] = tuple(
                     np.hstack([f, extra_features(ds.space, a)]) for f, a in zip(feats["default"], (a_tr, a_va))
                 )
-            folds = folds_by_arch(ds, tr, k, seed=0)
             # fold indices are positions within tr
+            folds = folds_by_arch(ds.column("arch_hash")[tr], k, seed=0)
             out[(name, b)] = (feats, y_all[tr], y_all[va], folds)
     return out
 
