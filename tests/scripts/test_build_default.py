@@ -28,27 +28,66 @@ def test_new_fidelity_data_leave_out_the_corner_cells():
     assert len(set(ds.column("fidelity").tolist())) == 1
 
 
+def _copy_results(src, dst, edit):
+    import json
+
+    (dst / "rs").mkdir(parents=True)
+    for i, path in enumerate(src):
+        record = json.loads(path.read_text())
+        edit(i, record)
+        (dst / "rs" / path.name).write_text(json.dumps(record))
+
+
 def test_runtimes_not_in_cpu_seconds_are_blanked(tmp_path):
     """A GPU run's runtime is wall seconds on other hardware: its accuracy is kept, its training
     time is not taught to the CPU runtime model."""
-    import json
     import math
 
     from surrogate.data import read_nb301
 
     src = sorted((ROOT / "training_data/fmnist/pilot2-f14-c8l5-n15k-e3/rs").glob("results_*.json"))[:2]
-    (tmp_path / "rs").mkdir()
-    for i, path in enumerate(src):
-        record = json.loads(path.read_text())
+
+    def edit(i, record):
+        record.get("hardware", {}).pop("backward", None)  # one code version: only the measure differs
         if i == 1:
             record["info"][0]["runtime_measure"] = "wall_seconds"
-        (tmp_path / "rs" / path.name).write_text(json.dumps(record))
+
+    _copy_results(src, tmp_path, edit)
     ds, _ = read_nb301(tmp_path, progress=False)
-    out = build_default._drop_wall_clock_runtimes(ds, [tmp_path])
+    out = build_default.blank_incomparable_runtimes(ds, [tmp_path])
     by_file = dict(zip(out.column("path").tolist(), out.column("train_time").tolist()))
     assert math.isfinite(by_file[f"rs/{src[0].name}"])
     assert math.isnan(by_file[f"rs/{src[1].name}"])
     assert out.column("val_accuracy").tolist() == ds.column("val_accuracy").tolist()
+
+
+def test_runtimes_of_the_library_backward_are_blanked_once_the_fast_one_wrote_files(tmp_path):
+    """The faster backward passes cost 1.05-1.8x less for the same cell, by architecture: once the
+    data hold files of the current generator, the runtime model learns from those alone."""
+    import math
+
+    from surrogate.data import read_nb301
+
+    src = sorted((ROOT / "training_data/fmnist/pilot2-f14-c8l5-n15k-e3/rs").glob("results_*.json"))[:3]
+
+    def edit(i, record):
+        if i < 2:
+            record.setdefault("hardware", {})["backward"] = "fast"
+        else:
+            record.get("hardware", {}).pop("backward", None)
+
+    _copy_results(src, tmp_path / "mixed", edit)
+    ds, _ = read_nb301(tmp_path / "mixed", progress=False)
+    out = build_default.blank_incomparable_runtimes(ds, [tmp_path / "mixed"])
+    by_file = dict(zip(out.column("path").tolist(), out.column("train_time").tolist()))
+    assert [math.isfinite(by_file[f"rs/{p.name}"]) for p in src] == [True, True, False]
+    assert out.column("val_accuracy").tolist() == ds.column("val_accuracy").tolist()
+
+    # data of the library path alone (the first fidelity) keep every runtime
+    _copy_results(src, tmp_path / "old", lambda i, r: r.get("hardware", {}).pop("backward", None))
+    ds, _ = read_nb301(tmp_path / "old", progress=False)
+    out = build_default.blank_incomparable_runtimes(ds, [tmp_path / "old"])
+    assert all(math.isfinite(t) for t in out.column("train_time").tolist())
 
 
 def test_the_accuracy_default_must_pass_the_realism_checks_before_cv_tau_counts():
