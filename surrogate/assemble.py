@@ -117,7 +117,8 @@ def assemble_benchmark(
             progress=progress,
         )
         result.save(out / name, extra={"fidelity": fid} if fid is not None else None)
-        _, _, std = evaluate(result.ensemble, result.space, dataset, target, te)
+        scored = te[np.isfinite(dataset.column(target).astype(float)[te])]  # as fit_surrogate's test rows
+        _, _, std = evaluate(result.ensemble, result.space, dataset, target, scored)
         entries[name] = {
             "target": target,
             "family": family,

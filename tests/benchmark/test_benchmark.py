@@ -335,3 +335,28 @@ def test_huge_seeds_and_non_bool_flags_are_value_errors(bench):
 def test_load_refuses_what_is_not_a_path():
     with pytest.raises(BenchmarkError, match="path must be a directory path.*int"):
         surrogate.load(123)
+
+
+def test_a_target_missing_on_some_test_rows_is_scored_on_the_rest(tmp_path, synthetic_dataset):
+    """Before: assemble's OOD threshold scored every test row and stopped at the first NaN
+    runtime (a build whose library-path runtimes are blanked)."""
+    from surrogate.assemble import assemble_benchmark
+    from surrogate.fit import split_indices
+
+    ds = synthetic_dataset(60)
+    (_, _, te), _ = split_indices(ds, None, 0)
+    t = np.array(ds.column("train_time"), dtype=float)
+    t[te[::2]] = np.nan  # half the test rows have no runtime
+    out = tmp_path / "b"
+    assemble_benchmark(
+        _with_times(ds, t),
+        out,
+        models=[("val_accuracy", "xgb"), ("train_time", "lgb")],
+        n_members=2,
+        params={"xgb": {"n_estimators": 20}, "lgb": {"n_estimators": 20}},
+        progress=False,
+    )
+    spec = json.loads((out / "benchmark.json").read_text())
+    entry = spec["models"]["train_time-lgb"]
+    assert entry["test"]["n"] == len(te) - len(te[::2])
+    assert np.isfinite(entry["ood_std_threshold"]) and entry["ood_std_threshold"] > 0
