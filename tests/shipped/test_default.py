@@ -158,6 +158,15 @@ def test_tabular_vs_surrogate_study_on_the_shipped_seeds(tmp_path) -> None:
     assert 0 < noise["oracle_mae"] < noise["expected_table_mae"]  # seed noise is real and measured
 
 
+def test_the_studies_default_data_is_the_table_the_shipped_default_is_fit_on(spec) -> None:
+    """`surrogate study` without --data studies the data behind the shipped benchmark."""
+    from surrogate.commands import study
+
+    path = study._data_path(study.DEFAULT_DATA)
+    assert path.resolve() == DATA.resolve()
+    assert Dataset.read_parquet(path).fingerprint() == spec["data"]["fingerprint"]
+
+
 def test_leave_one_optimizer_out_on_the_shipped_sources(tmp_path) -> None:
     sources = set(Dataset.read_parquet(DATA).column("source"))
     assert {"rs", "pilot"} <= sources
