@@ -64,6 +64,8 @@ CANDIDATES = {
         "mse + rank loss 0.5": ("val_accuracy-gin", {"loss": "mse"}),
         "mse, no rank loss": ("val_accuracy-gin", {"loss": "mse", "rank_weight": 0.0}),
         "100 epochs": ("val_accuracy-gin", {"epochs": 100}),
+        "150 epochs": ("val_accuracy-gin", {"epochs": 150}),
+        "100 epochs, mse + rank loss 0.5": ("val_accuracy-gin", {"epochs": 100, "loss": "mse"}),
         "mean pooling": ("val_accuracy-gin", {"pooling": "mean"}),
         "learning rate 0.001": ("val_accuracy-gin", {"learning_rate": 0.001}),
         "mean pooling, learning rate 0.001": ("val_accuracy-gin", {"pooling": "mean", "learning_rate": 0.001}),
