@@ -28,8 +28,8 @@ from .metrics import kendall_tau
 
 def folds_by_arch(hashes: np.ndarray, k: int, seed: int = 0) -> list[np.ndarray]:
     """Positions into ``hashes`` of ``k`` folds, every architecture's rows in one fold (seeded)."""
-    if k < 3:
-        raise ValueError(f"cross-validation needs k >= 3 folds (train, early stopping, held out), got {k}")
+    if k < 2:
+        raise ValueError(f"folds need k >= 2, got {k}")
     uniq, inv = np.unique(np.asarray(hashes), return_inverse=True)
     if len(uniq) < k:
         raise ValueError(f"{len(uniq)} architectures cannot fill {k} folds")
@@ -60,6 +60,8 @@ def cross_validate(
     Returns ``tau_seed_mean`` (mean over folds) with its fold ``tau_seed_mean_sd``, ``tau_rows``,
     ``collapsed_folds`` and the per-fold ``folds_tau_seed_mean``.
     """
+    if k < 3:
+        raise ValueError(f"cross-validation needs k >= 3 folds (train, early stopping, held out), got {k}")
     part = dataset if rows is None else dataset.take(np.sort(np.asarray(rows, dtype=np.int64)))
     hashes, y = part.column("arch_hash"), part.column(target).astype(float)
     folds = folds_by_arch(hashes, k, seed)

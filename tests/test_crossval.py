@@ -39,10 +39,19 @@ def test_folds_keep_every_architecture_whole_and_cover_every_row_once():
     assert [f.tolist() for f in folds] == [f.tolist() for f in folds_by_arch(hashes, 3, seed=1)]
 
 
-@pytest.mark.parametrize("k, n", [(2, 10), (5, 4)])
+@pytest.mark.parametrize("k, n", [(1, 10), (5, 4)])
 def test_too_few_folds_or_architectures_is_an_error(k, n):
     with pytest.raises(ValueError, match="fold"):
         folds_by_arch(np.array([str(i) for i in range(n)]), k)
+
+
+def test_two_folds_split_the_architectures_but_cross_validation_needs_three():
+    """Two folds are a valid split (bench/defaults_cv.py holds out one, fits on the other, with
+    its own early-stopping rows); cross_validate takes one fold for early stopping as well."""
+    folds = folds_by_arch(np.array([str(i % 10) for i in range(30)]), 2)
+    assert sorted(np.concatenate(folds).tolist()) == list(range(30))
+    with pytest.raises(ValueError, match="k >= 3"):
+        cross_validate(_dataset(30, signal=1.0), "knn", KNN, k=2)
 
 
 def test_seed_mean_tau_ranks_architecture_means_not_rows():

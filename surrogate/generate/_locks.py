@@ -10,9 +10,12 @@ that died: Ray workers or runs on several machines sharing a file system).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -27,6 +30,32 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+@contextlib.contextmanager
+def _uninterrupted():
+    """Hold Ctrl-C and SIGTERM until the block is done, then deliver them to their handlers.
+
+    A lock file and the record that this run holds it change together: an interrupt between the
+    two would leave a file that ``release_all`` does not know of. Outside the main thread (where
+    Python cannot set handlers) the block runs as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(sig)
+        if handler is not None:  # None: a handler not set from Python, left alone
+            previous[sig] = signal.signal(sig, lambda signum, frame: pending.append(signum))
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for sig in pending:
+            signal.raise_signal(sig)
 
 
 class JobLocks:
@@ -55,6 +84,10 @@ class JobLocks:
 
     def acquire(self, key: str) -> bool:
         """Take the lock of ``key``; ``False`` when a live run holds it."""
+        with _uninterrupted():
+            return self._acquire(key)
+
+    def _acquire(self, key: str) -> bool:
         path = self._path(key)
         for _ in range(2):
             try:
@@ -74,12 +107,13 @@ class JobLocks:
         return False
 
     def release(self, key: str) -> None:
-        if key in self.held:
-            self.held.discard(key)
-            try:
-                self._path(key).unlink()
-            except FileNotFoundError:
-                pass
+        with _uninterrupted():
+            if key in self.held:
+                try:
+                    self._path(key).unlink()
+                except FileNotFoundError:
+                    pass
+                self.held.discard(key)
 
     def refresh(self) -> None:
         """Touch every held lock (a heartbeat for holders on other machines to see)."""
