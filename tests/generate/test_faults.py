@@ -184,6 +184,16 @@ def test_an_interrupt_while_a_lock_is_taken_or_dropped_leaves_no_lock_behind(tmp
         real_dump(obj, f)
         signal.raise_signal(signal.SIGINT)
 
+    # Ctrl-C raises KeyboardInterrupt here whatever handler the test process was left with
+    # (pytest-xdist workers, or an earlier test, may ignore SIGINT)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        _interrupt_lock_changes(tmp_path, monkeypatch, _locks, real_dump, dump_then_interrupt)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _interrupt_lock_changes(tmp_path, monkeypatch, _locks, real_dump, dump_then_interrupt):
     locks = _locks.JobLocks(tmp_path)
     monkeypatch.setattr(_locks.json, "dump", dump_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
