@@ -200,6 +200,8 @@ class FitResult:
     fit_seconds: float
     sizes: dict[str, int]
     extra: dict = field(default_factory=dict)
+    #: The calibrated predicted std on the test rows (those with a finite target), in their order.
+    test_std: np.ndarray | None = None
 
     def save(self, directory: str | Path, *, overwrite: bool = False, extra: Mapping[str, Any] | None = None) -> Path:
         """Write a checkpoint directory (manifest + member files)."""
@@ -276,8 +278,9 @@ def fit_surrogate(
         ens.calibrate(X_va, y_all[va])
     fit_seconds = time.perf_counter() - t0
     metrics = {"val": evaluate(ens, space, dataset, target, va)[0]}
+    test_std = None
     if len(te):
-        metrics["test"] = evaluate(ens, space, dataset, target, te)[0]
+        metrics["test"], _, test_std = evaluate(ens, space, dataset, target, te)
     return FitResult(
         ensemble=ens,
         space=space,
@@ -287,4 +290,5 @@ def fit_surrogate(
         data_fingerprint=dataset.fingerprint(),
         fit_seconds=fit_seconds,
         sizes={"train": int(len(tr)), "val": int(len(va)), "test": int(len(te))},
+        test_std=test_std,
     )

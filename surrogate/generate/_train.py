@@ -110,6 +110,31 @@ def _per_image(
     return torch.cat(hits), torch.cat(losses)
 
 
+#: Gradient-norm clip of every training step.
+CLIP_NORM = 5.0
+
+
+def sgd_step(
+    model: torch.nn.Module,
+    opt: torch.optim.Optimizer,
+    xb: torch.Tensor,
+    yb: torch.Tensor,
+    clip: float | None = CLIP_NORM,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One training step on a batch: forward, cross-entropy, backward, gradient clip, ``opt`` step.
+
+    Returns the batch's logits and loss. The learning-rate schedule is the caller's.
+    """
+    logits = model(xb)
+    loss = F.cross_entropy(logits, yb)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    if clip is not None:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    opt.step()
+    return logits, loss
+
+
 def _summary(hits: torch.Tensor, losses: torch.Tensor) -> tuple[float, float]:
     """(accuracy in %, mean cross-entropy); NaN for no images."""
     if len(hits) == 0:
@@ -191,12 +216,7 @@ def train_and_evaluate(
                 xb = _augment(xb, gen)
             if channels_last:
                 xb = xb.contiguous(memory_format=fmt)
-            logits = model(xb)
-            loss = F.cross_entropy(logits, yb)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            opt.step()
+            logits, loss = sgd_step(model, opt, xb, yb)
             sched.step()
             loss_sum += float(loss.detach()) * len(idx)
             correct += int((logits.argmax(1) == yb).sum())
