@@ -17,6 +17,18 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
+#: Sources drawn uniformly from the space (``surrogate generate`` and the pilot's architectures):
+#: the data issue's ICC, reliability and Spearman(val, params) bars are measured over these.
+UNIFORM_SOURCES = ("rs", "pilot")
+
+
+def fidelity_figures(ds, sources: tuple[str, ...] | None = None) -> dict:
+    """:func:`surrogate.generate.seed_reliability` of ``ds``'s rows from ``sources`` (all by default)."""
+    from surrogate.generate import seed_reliability
+
+    keep = np.ones(len(ds), dtype=bool) if sources is None else np.isin(ds.column("source"), sources)
+    return seed_reliability(ds.column("arch_hash")[keep], ds.column("val_accuracy")[keep], ds.column("params")[keep])
+
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -37,8 +49,6 @@ def main(argv: list[str] | None = None) -> int:
     import matplotlib.pyplot as plt
     from build_default import FIDELITY, load_shipped
 
-    from surrogate.generate import icc1, icc1_bootstrap
-
     fidelity = args.fidelity or FIDELITY
     suffix = "" if fidelity == "default" else f"-{fidelity}"
     ds = load_shipped(fidelity)
@@ -48,9 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     runtime = ds.column("train_time").astype(float)
     sources = ds.column("source")
     uniq, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
-    groups = [val[inverse == i] for i in np.flatnonzero(counts >= 2)]
-    lo, hi = icc1_bootstrap(groups)
-    seed_sd = float(np.sqrt(np.mean([g.var(ddof=1) for g in groups]))) if groups else float("nan")
+    groups = [val[inverse == i] for i in np.flatnonzero(counts >= 2)]  # for the plot
+    everything = fidelity_figures(ds)
     summary = {
         "evaluations": int(len(ds)),
         "architectures": int(len(uniq)),
@@ -59,9 +68,13 @@ def main(argv: list[str] | None = None) -> int:
             s: {"evaluations": int((sources == s).sum()), "architectures": int(len(np.unique(hashes[sources == s])))}
             for s in np.unique(sources)
         },
-        "icc": icc1(groups),
-        "icc_90ci": [lo, hi],
-        "seed_std": seed_sd,
+        "icc": everything["icc"],
+        "icc_90ci": everything["icc_90ci"],
+        "seed_std": everything["seed_std"],
+        # the data issue's bars: ICC, the reliability of each architecture's seed mean (averaged
+        # over architectures) and Spearman(mean val accuracy, params), uniform sources and all
+        "uniform": fidelity_figures(ds, UNIFORM_SOURCES),
+        "all_sources": everything,
         "val_accuracy": {
             "mean": float(val.mean()),
             "std": float(val.std()),

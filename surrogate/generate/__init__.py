@@ -10,7 +10,7 @@ from ._fidelity import CONFIG_DIR, Fidelity, load_fidelity
 from ._images import ImageSplits, load_fashion_mnist, read_idx
 from ._network import Network, count_flops, count_params
 from ._pilot import choose as choose_fidelity
-from ._pilot import icc1, icc1_bootstrap, reliability, seeds_needed
+from ._pilot import icc1, icc1_bootstrap, reliability, seed_reliability, seeds_needed
 from ._pilot import summarise as pilot_summary
 from ._plan import SAMPLERS, plan_jobs, sampled_archs, uniform_archs
 from ._results import Job, done_keys, pending, same_fidelity
@@ -42,6 +42,7 @@ __all__ = [
     "run_jobs",
     "same_fidelity",
     "sampled_archs",
+    "seed_reliability",
     "seeds_needed",
     "train_and_evaluate",
     "uniform_archs",

@@ -65,6 +65,43 @@ def seeds_needed(icc: float, target: float = 0.8, max_k: int = 10) -> int | None
     return None
 
 
+def seed_reliability(hashes: np.ndarray, val: np.ndarray, params: np.ndarray) -> dict:
+    """How far one fidelity's evaluations separate architectures: the figures of the data issue.
+
+    ``hashes``, ``val`` and ``params`` are per evaluation (architecture hash, validation accuracy,
+    parameter count). Architectures are taken in order of first appearance (the bootstrap interval
+    depends on it). Returns the ICC over architectures with two or more seeds with its 90%
+    bootstrap interval, the pooled seed std, the std of per-architecture means, Spearman(mean
+    validation accuracy, params) over every architecture, the seeds per architecture (min, max),
+    the reliability of each architecture's mean of its ``k`` seeds (:func:`reliability`) averaged
+    over architectures (what a surrogate fit on the means gets), and the seeds a mean needs for 0.8.
+    """
+    from scipy.stats import spearmanr
+
+    hashes, val, params = np.asarray(hashes), np.asarray(val, dtype=float), np.asarray(params, dtype=float)
+    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    groups = [val[inverse == i] for i in order]
+    arch_params = params[first[order]]
+    multi = [g for g in groups if len(g) >= 2]
+    icc = icc1(multi)
+    lo, hi = icc1_bootstrap(multi)
+    means = np.array([g.mean() for g in groups])
+    sizes = np.array([len(g) for g in groups])
+    return {
+        "architectures": len(groups),
+        "multi_seed_architectures": len(multi),
+        "seeds_per_architecture": [int(sizes.min()), int(sizes.max())] if len(sizes) else [0, 0],
+        "icc": icc,
+        "icc_90ci": [lo, hi],
+        "reliability_of_means": float(np.mean([reliability(icc, k) for k in sizes])) if len(sizes) else float("nan"),
+        "seed_std": float(np.sqrt(np.mean([g.var(ddof=1) for g in multi]))) if multi else float("nan"),
+        "arch_std": float(means.std(ddof=1)) if len(means) > 1 else float("nan"),
+        "spearman_val_params": float(spearmanr(means, arch_params).statistic) if len(means) > 2 else float("nan"),
+        "seeds_for_reliability_0.8": seeds_needed(icc),
+    }
+
+
 def summarise(records: list[dict], corners: dict[str, str] | None = None) -> dict:
     """ICC, seed std, architecture spread, size correlation, corner ranks and cost of one fidelity.
 
@@ -77,24 +114,23 @@ def summarise(records: list[dict], corners: dict[str, str] | None = None) -> dic
         and the size correlation (extreme cells would inflate them) and reported on their own:
         mean validation accuracy and the share of the other (uniform) architectures they beat.
     """
-    from scipy.stats import spearmanr
-
     corners = corners or {}
     by_arch: dict[str, list[dict]] = {}
     for r in records:
         by_arch.setdefault(r["arch_hash"], []).append(r)
-    uniform = {h: rs for h, rs in by_arch.items() if h not in corners}
-    groups = [np.array([r["info"][0]["val_accuracy"] for r in rs]) for rs in uniform.values()]
-    params = np.array([rs[0]["info"][0]["model_parameters"] for rs in uniform.values()], dtype=float)
-    multi = [g for g in groups if len(g) >= 2]
+    uniform = [r for r in records if r["arch_hash"] not in corners]
+    fig = seed_reliability(
+        np.array([r["arch_hash"] for r in uniform]),
+        np.array([r["info"][0]["val_accuracy"] for r in uniform]),
+        np.array([r["info"][0]["model_parameters"] for r in uniform]),
+    )
+    means = np.array(
+        [np.mean([r["info"][0]["val_accuracy"] for r in rs]) for h, rs in by_arch.items() if h not in corners]
+    )
     cost = np.array(
         [r["runtime"] + r["info"][0].get("eval_time", 0.0) + r["info"][0].get("curve_eval_time", 0.0) for r in records]
     )
-    icc = icc1(multi)
-    lo, hi = icc1_bootstrap(multi)
-    seed_std = float(np.sqrt(np.mean([g.var(ddof=1) for g in multi]))) if multi else float("nan")
-    means = np.array([g.mean() for g in groups])
-    rho = float(spearmanr(means, params).statistic) if len(means) > 2 else float("nan")
+    icc = fig["icc"]
     corner_rows = {}
     for h, name in corners.items():
         if h in by_arch:
@@ -106,17 +142,19 @@ def summarise(records: list[dict], corners: dict[str, str] | None = None) -> dic
                 "params": int(by_arch[h][0]["info"][0]["model_parameters"]),
             }
     per_eval = float(cost.mean()) if len(cost) else float("nan")
-    k = seeds_needed(icc)
+    k = fig["seeds_for_reliability_0.8"]
     return {
         "evaluations": len(records),
-        "architectures": len(uniform),
-        "multi_seed_architectures": len(multi),
+        "architectures": fig["architectures"],
+        "multi_seed_architectures": fig["multi_seed_architectures"],
         "icc": icc,
-        "icc_90ci": [lo, hi],
-        "seed_std": seed_std,
-        "arch_std": float(means.std(ddof=1)) if len(means) > 1 else float("nan"),
-        "spearman_val_params": rho,
-        "mean_val_accuracy": float(np.concatenate(groups).mean()) if groups else float("nan"),
+        "icc_90ci": fig["icc_90ci"],
+        "seed_std": fig["seed_std"],
+        "arch_std": fig["arch_std"],
+        "spearman_val_params": fig["spearman_val_params"],
+        "mean_val_accuracy": float(np.mean([r["info"][0]["val_accuracy"] for r in uniform]))
+        if uniform
+        else float("nan"),
         "cpu_seconds_per_eval": per_eval,
         "evals_per_hour_per_worker": 3600.0 / per_eval if len(cost) else float("nan"),
         "icc_per_cpu_second": icc / per_eval if len(cost) else float("nan"),

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from surrogate.generate import choose_fidelity, icc1, pilot_summary, reliability, seeds_needed
+from surrogate.generate import choose_fidelity, icc1, pilot_summary, reliability, seed_reliability, seeds_needed
 from surrogate.space import CORNERS, DEGENERATE, OPS, arch_hash, sample
 
 
@@ -36,6 +36,38 @@ def test_corner_cells_are_kept_out_of_icc_and_ranked_apart():
     # a corner cell 30 points below the rest would inflate the spread if counted as uniform
     assert as_uniform["arch_std"] > 3 * with_corner["arch_std"]
     assert with_corner["spearman_val_params"] > 0.8
+
+
+def test_seed_reliability_ranks_architecture_means_and_averages_reliability_by_seed_count():
+    rng = np.random.default_rng(3)
+    hashes, val, params = [], [], []
+    for i in range(40):  # accuracy falls with size; architecture 0 has 6 seeds, the rest 3 or 4
+        for s in range(6 if i == 0 else 3 + i % 2):
+            hashes.append(f"a{i}")
+            val.append(90 - 0.2 * i + rng.normal(0, 0.3))
+            params.append(1000 + 10 * i)
+    fig = seed_reliability(np.array(hashes), np.array(val), np.array(params))
+    assert fig["architectures"] == 40 and fig["seeds_per_architecture"] == [3, 6]
+    assert fig["spearman_val_params"] < -0.9  # over architecture means: size hurts here
+    assert fig["icc"] > 0.9
+    sizes = [6] + [3 + i % 2 for i in range(1, 40)]
+    assert fig["reliability_of_means"] == pytest.approx(np.mean([reliability(fig["icc"], k) for k in sizes]))
+    assert reliability(fig["icc"], 3) < fig["reliability_of_means"] < reliability(fig["icc"], 6)
+    assert fig["icc_90ci"][0] < fig["icc"] < fig["icc_90ci"][1]
+    # rows in another order: the same architectures, the same figures (the interval aside)
+    perm = rng.permutation(len(val))
+    again = seed_reliability(np.array(hashes)[perm], np.array(val)[perm], np.array(params)[perm])
+    for key in ("icc", "spearman_val_params", "seed_std", "arch_std", "reliability_of_means"):
+        assert again[key] == pytest.approx(fig[key])
+
+
+def test_seed_reliability_of_pure_seed_noise_is_near_zero():
+    rng = np.random.default_rng(4)
+    hashes = np.repeat([f"a{i}" for i in range(200)], 3)
+    fig = seed_reliability(hashes, 80 + rng.normal(0, 0.5, len(hashes)), np.repeat(np.arange(200), 3))
+    assert abs(fig["icc"]) < 0.15 and abs(fig["spearman_val_params"]) < 0.2
+    assert fig["seed_std"] == pytest.approx(0.5, abs=0.05)
+    assert fig["seeds_for_reliability_0.8"] is None or fig["seeds_for_reliability_0.8"] > 5
 
 
 def test_reliability_and_seeds_needed():
