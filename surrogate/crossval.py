@@ -54,44 +54,56 @@ def cross_validate(
     target: str = "val_accuracy",
     k: int = 5,
     seed: int = 0,
+    repeats: int = 1,
 ) -> dict[str, Any]:
     """``k``-fold CV of one ``family`` member with ``params`` on ``rows`` of ``dataset`` (default all).
 
     Returns ``tau_seed_mean`` (mean over folds) with its fold ``tau_seed_mean_sd``, ``tau_rows``,
-    ``collapsed_folds`` and the per-fold ``folds_tau_seed_mean``.
+    ``collapsed_folds`` and the per-fold ``folds_tau_seed_mean``. With ``repeats`` > 1 the CV is
+    run again on other fold assignments (fold seeds ``seed``, ``seed + 1``, ...): the figures are
+    over every fold of every repeat, and ``repeats_tau_seed_mean`` (each repeat's mean) with its sd
+    ``tau_seed_mean_repeat_sd`` say how much the choice of folds moves the result.
     """
     if k < 3:
         raise ValueError(f"cross-validation needs k >= 3 folds (train, early stopping, held out), got {k}")
+    if repeats < 1:
+        raise ValueError(f"repeats must be >= 1, got {repeats}")
     part = dataset if rows is None else dataset.take(np.sort(np.asarray(rows, dtype=np.int64)))
     hashes, y = part.column("arch_hash"), part.column(target).astype(float)
-    folds = folds_by_arch(hashes, k, seed)
     mean_tau, row_tau, collapsed = [], [], 0
-    for f, hold in enumerate(folds):
-        stop = (f + 1) % k
-        train = np.concatenate([folds[g] for g in range(k) if g not in (f, stop)])
-        res = fit_surrogate(
-            part,
-            family=family,
-            target=target,
-            split=(train, folds[stop], hold[:0]),
-            n_members=1,
-            params=dict(params or {}),
-            seed=seed + f,
-            progress=False,
-        )
-        X = encode(res.space, part.take(hold).architectures(), res.ensemble.model_class.input_kind)
-        pred = res.ensemble.predict(X)[0]
-        if np.ptp(pred) < 1e-9:
-            collapsed += 1
-            mean_tau.append(0.0)
-            row_tau.append(0.0)
-            continue
-        mean_tau.append(seed_mean_tau(hashes[hold], y[hold], pred))
-        row_tau.append(kendall_tau(y[hold], pred))
-    return {
+    for fold_seed in range(seed, seed + repeats):
+        folds = folds_by_arch(hashes, k, fold_seed)
+        for f, hold in enumerate(folds):
+            stop = (f + 1) % k
+            train = np.concatenate([folds[g] for g in range(k) if g not in (f, stop)])
+            res = fit_surrogate(
+                part,
+                family=family,
+                target=target,
+                split=(train, folds[stop], hold[:0]),
+                n_members=1,
+                params=dict(params or {}),
+                seed=fold_seed + f,
+                progress=False,
+            )
+            X = encode(res.space, part.take(hold).architectures(), res.ensemble.model_class.input_kind)
+            pred = res.ensemble.predict(X)[0]
+            if np.ptp(pred) < 1e-9:
+                collapsed += 1
+                mean_tau.append(0.0)
+                row_tau.append(0.0)
+                continue
+            mean_tau.append(seed_mean_tau(hashes[hold], y[hold], pred))
+            row_tau.append(kendall_tau(y[hold], pred))
+    out = {
         "tau_seed_mean": float(np.mean(mean_tau)),
         "tau_seed_mean_sd": float(np.std(mean_tau, ddof=1)),
         "tau_rows": float(np.mean(row_tau)),
         "collapsed_folds": collapsed,
         "folds_tau_seed_mean": [float(t) for t in mean_tau],
     }
+    if repeats > 1:
+        per_repeat = np.mean(np.reshape(mean_tau, (repeats, k)), axis=1)
+        out["repeats_tau_seed_mean"] = [float(t) for t in per_repeat]
+        out["tau_seed_mean_repeat_sd"] = float(np.std(per_repeat, ddof=1))
+    return out

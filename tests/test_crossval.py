@@ -85,3 +85,22 @@ def test_rows_restrict_the_data_cross_validated():
     a = cross_validate(ds, "knn", KNN, rows=rows, k=4)
     b = cross_validate(ds.take(rows), "knn", KNN, k=4)
     assert a == b
+
+
+def test_repeats_run_the_cv_again_on_other_folds():
+    ds = _dataset(120, signal=1.0)
+    one = cross_validate(ds, "knn", KNN, k=4, seed=3)
+    three = cross_validate(ds, "knn", KNN, k=4, seed=3, repeats=3)
+    assert len(three["folds_tau_seed_mean"]) == 12
+    # the first repeat is the plain CV with the same seed; the others use other folds
+    assert three["folds_tau_seed_mean"][:4] == one["folds_tau_seed_mean"]
+    assert three["repeats_tau_seed_mean"][0] == pytest.approx(one["tau_seed_mean"])
+    assert three["repeats_tau_seed_mean"][1] == pytest.approx(
+        cross_validate(ds, "knn", KNN, k=4, seed=4)["tau_seed_mean"]
+    )
+    assert len(set(three["repeats_tau_seed_mean"])) == 3
+    assert three["tau_seed_mean"] == pytest.approx(np.mean(three["repeats_tau_seed_mean"]))
+    assert three["tau_seed_mean_repeat_sd"] == pytest.approx(np.std(three["repeats_tau_seed_mean"], ddof=1))
+    assert "repeats_tau_seed_mean" not in one
+    with pytest.raises(ValueError, match="repeats"):
+        cross_validate(ds, "knn", KNN, k=4, repeats=0)
