@@ -75,6 +75,10 @@ def seed_reliability(hashes: np.ndarray, val: np.ndarray, params: np.ndarray) ->
     validation accuracy, params) over every architecture, the seeds per architecture (min, max),
     the reliability of each architecture's mean of its ``k`` seeds (:func:`reliability`) averaged
     over architectures (what a surrogate fit on the means gets), and the seeds a mean needs for 0.8.
+
+    ``split_half`` checks the ICC-based reliability without the ICC: over architectures with four
+    or more seeds, the Pearson correlation of the mean of their first two rows with the mean of the
+    next two, stepped up to the mean of four (``2r / (1 + r)``); ``None`` with fewer than 3 such.
     """
     from scipy.stats import spearmanr
 
@@ -88,6 +92,11 @@ def seed_reliability(hashes: np.ndarray, val: np.ndarray, params: np.ndarray) ->
     lo, hi = icc1_bootstrap(multi)
     means = np.array([g.mean() for g in groups])
     sizes = np.array([len(g) for g in groups])
+    four = [g[:4] for g in groups if len(g) >= 4]
+    split_half = None
+    if len(four) >= 3:
+        r = float(np.corrcoef([g[:2].mean() for g in four], [g[2:4].mean() for g in four])[0, 1])
+        split_half = {"architectures": len(four), "r": r, "reliability_of_4_seed_mean": 2 * r / (1 + r)}
     return {
         "architectures": len(groups),
         "multi_seed_architectures": len(multi),
@@ -99,6 +108,7 @@ def seed_reliability(hashes: np.ndarray, val: np.ndarray, params: np.ndarray) ->
         "arch_std": float(means.std(ddof=1)) if len(means) > 1 else float("nan"),
         "spearman_val_params": float(spearmanr(means, arch_params).statistic) if len(means) > 2 else float("nan"),
         "seeds_for_reliability_0.8": seeds_needed(icc),
+        "split_half": split_half,
     }
 
 

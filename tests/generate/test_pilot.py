@@ -54,6 +54,8 @@ def test_seed_reliability_ranks_architecture_means_and_averages_reliability_by_s
     assert fig["reliability_of_means"] == pytest.approx(np.mean([reliability(fig["icc"], k) for k in sizes]))
     assert reliability(fig["icc"], 3) < fig["reliability_of_means"] < reliability(fig["icc"], 6)
     assert fig["icc_90ci"][0] < fig["icc"] < fig["icc_90ci"][1]
+    assert fig["split_half"]["architectures"] == 21  # architecture 0 and the 20 odd ones
+    assert fig["split_half"]["reliability_of_4_seed_mean"] > 0.9
     # rows in another order: the same architectures, the same figures (the interval aside)
     perm = rng.permutation(len(val))
     again = seed_reliability(np.array(hashes)[perm], np.array(val)[perm], np.array(params)[perm])
@@ -68,6 +70,21 @@ def test_seed_reliability_of_pure_seed_noise_is_near_zero():
     assert abs(fig["icc"]) < 0.15 and abs(fig["spearman_val_params"]) < 0.2
     assert fig["seed_std"] == pytest.approx(0.5, abs=0.05)
     assert fig["seeds_for_reliability_0.8"] is None or fig["seeds_for_reliability_0.8"] > 5
+    assert fig["split_half"] is None  # no architecture has 4 seeds
+    four = seed_reliability(np.repeat(hashes[::3], 4), 80 + rng.normal(0, 0.5, 800), np.repeat(np.arange(200), 4))
+    assert abs(four["split_half"]["r"]) < 0.2
+
+
+def test_split_half_reliability_agrees_with_the_icc_at_four_seeds():
+    rng = np.random.default_rng(5)
+    n = 400
+    arch = rng.normal(0, 1.0, n)  # ICC = 1 / (1 + 1) = 0.5: the 4-seed mean's reliability is 0.8
+    hashes = np.repeat([f"a{i}" for i in range(n)], 4)
+    val = np.repeat(arch, 4) + rng.normal(0, 1.0, 4 * n)
+    fig = seed_reliability(hashes, val, np.repeat(np.arange(n), 4))
+    assert fig["icc"] == pytest.approx(0.5, abs=0.07)
+    assert fig["reliability_of_means"] == pytest.approx(0.8, abs=0.04)
+    assert fig["split_half"]["reliability_of_4_seed_mean"] == pytest.approx(0.8, abs=0.05)
 
 
 def test_reliability_and_seeds_needed():
