@@ -109,7 +109,8 @@ def blank_incomparable_runtimes(ds, roots):
 
 
 #: The fidelity the shipped default is fit on (configs/generate/<name>.yaml): 15,000 images x 3
-#: epochs at 14 px, C=8, 5 cells, every architecture trained with 3 seeds (training_data/README.md).
+#: epochs at 14 px, C=8, 5 cells, every architecture trained with 3 seeds, the uniform ones with 4
+#: from session 11 (training_data/README.md).
 FIDELITY = "pilot2-f14-c8l5-n15k-e3"
 
 #: Hyperparameters on top of configs/models/*.yaml per fidelity, chosen by 5-fold cross-validation
