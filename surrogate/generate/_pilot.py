@@ -78,7 +78,8 @@ def seed_reliability(hashes: np.ndarray, val: np.ndarray, params: np.ndarray) ->
 
     ``split_half`` checks the ICC-based reliability without the ICC: over architectures with four
     or more seeds, the Pearson correlation of the mean of their first two rows with the mean of the
-    next two, stepped up to the mean of four (``2r / (1 + r)``); ``None`` with fewer than 3 such.
+    next two, stepped up to the mean of four (``2r / (1 + r)``), with a 90% interval (Fisher z);
+    ``None`` with fewer than 3 such.
     """
     from scipy.stats import spearmanr
 
@@ -96,7 +97,14 @@ def seed_reliability(hashes: np.ndarray, val: np.ndarray, params: np.ndarray) ->
     split_half = None
     if len(four) >= 3:
         r = float(np.corrcoef([g[:2].mean() for g in four], [g[2:4].mean() for g in four])[0, 1])
-        split_half = {"architectures": len(four), "r": r, "reliability_of_4_seed_mean": 2 * r / (1 + r)}
+        half = 1.645 / np.sqrt(len(four) - 3) if len(four) > 3 else np.inf  # Fisher z, 90%
+        lo, hi = (float(np.tanh(np.arctanh(r) + d)) for d in (-half, half))
+        split_half = {
+            "architectures": len(four),
+            "r": r,
+            "reliability_of_4_seed_mean": 2 * r / (1 + r),
+            "reliability_90ci": [2 * lo / (1 + lo), 2 * hi / (1 + hi)],
+        }
     return {
         "architectures": len(groups),
         "multi_seed_architectures": len(multi),

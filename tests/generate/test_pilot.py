@@ -84,7 +84,12 @@ def test_split_half_reliability_agrees_with_the_icc_at_four_seeds():
     fig = seed_reliability(hashes, val, np.repeat(np.arange(n), 4))
     assert fig["icc"] == pytest.approx(0.5, abs=0.07)
     assert fig["reliability_of_means"] == pytest.approx(0.8, abs=0.04)
-    assert fig["split_half"]["reliability_of_4_seed_mean"] == pytest.approx(0.8, abs=0.05)
+    half = fig["split_half"]
+    assert half["reliability_of_4_seed_mean"] == pytest.approx(0.8, abs=0.05)
+    lo, hi = half["reliability_90ci"]
+    assert lo < half["reliability_of_4_seed_mean"] < hi and lo < 0.8 < hi
+    fewer = seed_reliability(hashes[:160], val[:160], np.repeat(np.arange(40), 4))["split_half"]
+    assert np.diff(fewer["reliability_90ci"])[0] > np.diff(half["reliability_90ci"])[0]  # 40 vs 400 architectures
 
 
 def test_reliability_and_seeds_needed():
