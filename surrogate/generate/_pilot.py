@@ -98,12 +98,12 @@ def seed_reliability(hashes: np.ndarray, val: np.ndarray, params: np.ndarray) ->
     if len(four) >= 3:
         r = float(np.corrcoef([g[:2].mean() for g in four], [g[2:4].mean() for g in four])[0, 1])
         half = 1.645 / np.sqrt(len(four) - 3) if len(four) > 3 else np.inf  # Fisher z, 90%
-        lo, hi = (float(np.tanh(np.arctanh(r) + d)) for d in (-half, half))
+        r_lo, r_hi = (float(np.tanh(np.arctanh(r) + d)) for d in (-half, half))
         split_half = {
             "architectures": len(four),
             "r": r,
             "reliability_of_4_seed_mean": 2 * r / (1 + r),
-            "reliability_90ci": [2 * lo / (1 + lo), 2 * hi / (1 + hi)],
+            "reliability_90ci": [2 * r_lo / (1 + r_lo), 2 * r_hi / (1 + r_hi)],
         }
     return {
         "architectures": len(groups),

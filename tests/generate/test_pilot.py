@@ -84,6 +84,7 @@ def test_split_half_reliability_agrees_with_the_icc_at_four_seeds():
     fig = seed_reliability(hashes, val, np.repeat(np.arange(n), 4))
     assert fig["icc"] == pytest.approx(0.5, abs=0.07)
     assert fig["reliability_of_means"] == pytest.approx(0.8, abs=0.04)
+    assert fig["icc_90ci"][0] < fig["icc"] < fig["icc_90ci"][1]  # the ICC's own interval, not the split half's
     half = fig["split_half"]
     assert half["reliability_of_4_seed_mean"] == pytest.approx(0.8, abs=0.05)
     lo, hi = half["reliability_90ci"]
