@@ -84,9 +84,12 @@ def seed_reliability(hashes: np.ndarray, val: np.ndarray, params: np.ndarray) ->
     from scipy.stats import spearmanr
 
     hashes, val, params = np.asarray(hashes), np.asarray(val, dtype=float), np.asarray(params, dtype=float)
-    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")
-    groups = [val[inverse == i] for i in order]
+    _, first, inverse, counts = np.unique(hashes, return_index=True, return_inverse=True, return_counts=True)
+    order = np.argsort(first, kind="stable")  # architectures by first appearance
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    rows = np.argsort(rank[inverse], kind="stable")  # one sort, rows kept in order within each
+    groups = np.split(val[rows], np.cumsum(counts[order])[:-1]) if len(val) else []
     arch_params = params[first[order]]
     multi = [g for g in groups if len(g) >= 2]
     icc = icc1(multi)
