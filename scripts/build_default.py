@@ -71,22 +71,35 @@ def load_shipped(fidelity: str = "default"):
         text = json.dumps(fid.to_dict(), sort_keys=True)
         i = ds.table.schema.get_field_index("fidelity")
         ds = Dataset.from_arrow(ds.table.set_column(i, "fidelity", pa.array([text] * len(ds))), space=ds.space)
-    return blank_incomparable_runtimes(ds, data_roots(fidelity))
+    return comparable_runtimes(ds, data_roots(fidelity))
 
 
-def blank_incomparable_runtimes(ds, roots):
-    """Blank ``train_time`` where it is not the cost the runtime model is to learn: CPU-seconds
-    of the current generator code.
+#: Seconds of one reference step (``hardware.reference_step_seconds``, surrogate/generate/_reference.py)
+#: on the machine the runtime model's seconds refer to: the faster machine kind of this project
+#: (session 10's workers measured 0.120 s at ``FIDELITY``; the slower AVX2-only kind 0.19-0.24 s).
+REFERENCE_STEP_SECONDS = 0.12
 
-    - Files whose runtime is not CPU-seconds: the first pilot files, written before ``runtime``
-      became CPU time (wall time on a shared machine, up to 5x the CPU time), and runs on a GPU
-      (wall seconds on other hardware).
-    - Once the data hold files written with the faster backward passes (``hardware.backward:
-      "fast"``), the files of the library path: the same cell cost 1.05-1.8x more CPU there,
-      by architecture (docs/guide-generate.md, Speed), and most were written on a 2.3x slower
-      machine. Fit on both, the runtime model ranked the current generator's held-out costs at
-      Kendall tau 0.16 (R2 -0.23); fit on the fast files alone, tau 0.70 (R2 0.45; 5 LightGBM
-      members, the default split's test rows written with the fast path, 972 evaluations).
+
+def comparable_runtimes(ds, roots):
+    """``train_time`` as the cost the runtime model is to learn: CPU-seconds of the current
+    generator code on a machine whose reference step takes ``REFERENCE_STEP_SECONDS``.
+
+    - Files whose runtime is not CPU-seconds are blanked: the first pilot files, written before
+      ``runtime`` became CPU time (wall time on a shared machine, up to 5x the CPU time), and runs
+      on a GPU (wall seconds on other hardware).
+    - Once the data hold files stamped with their worker's reference step
+      (``hardware.reference_step_seconds``), their runtime is rescaled by
+      ``REFERENCE_STEP_SECONDS / stamp`` and every unstamped file is blanked. The data mix two
+      machine kinds about 2x apart (the 4th seeds of session 11 took 2.06x the CPU-seconds of the
+      same architectures' earlier seeds), and which kind trained a file depends on its source
+      (the 4th seeds are all uniform architectures): raw seconds teach the model the machine.
+      ``python bench/runtime_target.py`` measures the choice.
+    - Without stamps, once the data hold files written with the faster backward passes
+      (``hardware.backward: "fast"``), the files of the library path are blanked: the same cell
+      cost 1.05-1.8x more CPU there, by architecture (docs/guide-generate.md, Speed). Fit on both,
+      the runtime model ranked the current generator's held-out costs at Kendall tau 0.16 (R2
+      -0.23); fit on the fast files alone, tau 0.70 (R2 0.45; 5 LightGBM members, the default
+      split's test rows written with the fast path, 972 evaluations).
 
     Accuracies are kept either way.
     """
@@ -95,17 +108,38 @@ def blank_incomparable_runtimes(ds, roots):
 
     from surrogate.data import Dataset
 
+    stamps = runtime_stamps(ds, roots)
+    t = ds.column("train_time").astype(float)
+    keep = stamps["cpu_seconds"]
+    if np.isfinite(stamps["reference"]).any():
+        keep &= np.isfinite(stamps["reference"])
+        t = t * REFERENCE_STEP_SECONDS / np.where(keep, stamps["reference"], 1.0)
+    elif stamps["fast_backward"].any():
+        keep &= stamps["fast_backward"]
+    t[~keep] = np.nan
+    table = ds.table.set_column(ds.table.schema.get_field_index("train_time"), "train_time", pa.array(t))
+    return Dataset.from_arrow(table, space=ds.space)
+
+
+def runtime_stamps(ds, roots) -> dict:
+    """What each row's result file says about its runtime: ``runtime`` (as recorded),
+    ``cpu_seconds`` (bool; False for wall time), ``fast_backward`` (bool) and ``reference`` (its
+    worker's reference step, NaN where the file has none). ``roots`` are the folders the rows' ``path`` is relative to."""
+    import numpy as np
+
     records = []
     for rel in ds.column("path").tolist():
         path = next((r / rel for r in roots if (r / rel).is_file()), None)
         records.append(json.loads(path.read_text()) if path else {})
-    wall = np.array([r.get("info", [{}])[0].get("runtime_measure") != "process_cpu_seconds" for r in records])
-    backward = np.array([r.get("hardware", {}).get("backward", "library") for r in records])
-    old_code = backward != "fast" if (backward == "fast").any() else np.zeros(len(ds), dtype=bool)
-    t = ds.column("train_time").astype(float)
-    t[wall | old_code] = np.nan
-    table = ds.table.set_column(ds.table.schema.get_field_index("train_time"), "train_time", pa.array(t))
-    return Dataset.from_arrow(table, space=ds.space)
+    hardware = [r.get("hardware", {}) for r in records]
+    return {
+        "runtime": np.array([float(r.get("runtime", np.nan)) for r in records]),
+        "cpu_seconds": np.array(
+            [r.get("info", [{}])[0].get("runtime_measure") == "process_cpu_seconds" for r in records], dtype=bool
+        ),
+        "fast_backward": np.array([h.get("backward", "library") == "fast" for h in hardware], dtype=bool),
+        "reference": np.array([float(h.get("reference_step_seconds", np.nan)) for h in hardware]),
+    }
 
 
 #: The fidelity the shipped default is fit on (configs/generate/<name>.yaml): 15,000 images x 3

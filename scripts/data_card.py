@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from build_default import FIDELITY, load_shipped
+    from build_default import FIDELITY, REFERENCE_STEP_SECONDS, data_roots, load_shipped, runtime_stamps
 
     fidelity = args.fidelity or FIDELITY
     suffix = "" if fidelity == "default" else f"-{fidelity}"
@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     val = ds.column("val_accuracy").astype(float)
     test = ds.column("test_accuracy").astype(float)
     runtime = ds.column("train_time").astype(float)
+    stamped = bool(np.isfinite(runtime_stamps(ds, data_roots(fidelity))["reference"]).any())
     sources = ds.column("source")
     uniq, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
     groups = [val[inverse == i] for i in np.flatnonzero(counts >= 2)]  # for the plot
@@ -91,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
             "mean": float(np.nanmean(runtime)),
             "min": float(np.nanmin(runtime)),
             "max": float(np.nanmax(runtime)),
-            # blanked by build_default.blank_incomparable_runtimes: wall-clock or older generator code
+            # build_default.comparable_runtimes: rescaled to a machine with this reference step
+            # where files carry one; blanked where wall-clock, older generator code or unstamped
+            "reference_step_seconds": REFERENCE_STEP_SECONDS if stamped else None,
             "n_blank": int(np.isnan(runtime).sum()),
         },
     }

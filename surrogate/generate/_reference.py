@@ -2,11 +2,12 @@
 
 The recorded ``runtime`` (training CPU-seconds) depends on the machine and on the code version as
 much as on the architecture: the machines this project ran on differed by 2.3x for the same work,
-and the faster backward passes changed it by about 1.5x. Each worker therefore times a fixed piece
-of work once, when it starts: a few SGD steps of DARTS_V2 at the fidelity's network size and batch
+and the faster backward passes changed it by about 1.5x. A worker therefore times a fixed piece of
+work right before each job: a few SGD steps of DARTS_V2 at the fidelity's network size and batch
 size on the worker's own training images, with the same code path the jobs use. Result files carry
 it as ``hardware.reference_step_seconds``, so a runtime model can divide it out (runtime in units
-of the reference step) and runtimes from different machines and versions become comparable.
+of the reference step) and runtimes from different machines, loads and versions become comparable.
+(Files written before session 12 carry one timing per worker, taken when it started.)
 """
 
 from __future__ import annotations

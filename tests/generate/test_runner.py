@@ -244,16 +244,29 @@ def test_max_seconds_bounds_the_wall_time(tmp_path, idx_root):
     assert not list(out.glob(".locks/*.lock"))
 
 
-def test_every_result_carries_its_workers_reference_step(tmp_path, idx_root):
-    """The runtime target differs by machine and code version for the same work; each file
-    carries one timed DARTS_V2 step of the worker that wrote it, to divide that out."""
+def test_every_result_carries_a_reference_step_timed_before_its_own_job(tmp_path, idx_root, monkeypatch):
+    """The runtime target differs by machine, load and code version for the same work; each file
+    carries one timed DARTS_V2 step, taken right before its job (the load a worker trains under
+    changes over its hours), to divide that out."""
+    from surrogate.generate import _reference
+
     fid = load_fidelity("tiny")
+    real = _reference.reference_step_seconds
+    assert 0 < real(fid, *_tiny_train(fid, idx_root)) < 10
+    timings = iter([0.5, 0.7])
+    monkeypatch.setattr(_reference, "reference_step_seconds", lambda *a, **k: next(timings))
     jobs = plan_jobs(uniform_archs(2, seed=4), "rs", multi_seed_every=1, n_seeds=1)
     run_jobs(jobs, tmp_path, fid, workers=1, data_root=str(idx_root), device="cpu")
-    steps = [json.loads(p.read_text())["hardware"]["reference_step_seconds"] for p in tmp_path.glob("rs/*.json")]
-    assert len(steps) == 2
-    assert steps[0] == steps[1]  # one timing per worker process, not per job
-    assert 0 < steps[0] < 10
+    steps = [json.loads(j.path(tmp_path).read_text())["hardware"]["reference_step_seconds"] for j in jobs]
+    assert steps == [0.5, 0.7]
+
+
+def _tiny_train(fid, idx_root):
+    from surrogate.generate._images import load_fashion_mnist
+    from surrogate.generate._train import prepare_tensors
+
+    data = prepare_tensors(load_fashion_mnist(str(idx_root)), fid)
+    return data.x_train, data.y_train
 
 
 def test_reference_step_leaves_the_training_of_the_jobs_alone(idx_root):

@@ -49,12 +49,13 @@ def test_runtimes_not_in_cpu_seconds_are_blanked(tmp_path):
 
     def edit(i, record):
         record.get("hardware", {}).pop("backward", None)  # one code version: only the measure differs
+        record.get("hardware", {}).pop("reference_step_seconds", None)
         if i == 1:
             record["info"][0]["runtime_measure"] = "wall_seconds"
 
     _copy_results(src, tmp_path, edit)
     ds, _ = read_nb301(tmp_path, progress=False)
-    out = build_default.blank_incomparable_runtimes(ds, [tmp_path])
+    out = build_default.comparable_runtimes(ds, [tmp_path])
     by_file = dict(zip(out.column("path").tolist(), out.column("train_time").tolist()))
     assert math.isfinite(by_file[f"rs/{src[0].name}"])
     assert math.isnan(by_file[f"rs/{src[1].name}"])
@@ -71,6 +72,7 @@ def test_runtimes_of_the_library_backward_are_blanked_once_the_fast_one_wrote_fi
     src = sorted((ROOT / "training_data/fmnist/pilot2-f14-c8l5-n15k-e3/rs").glob("results_*.json"))[:3]
 
     def edit(i, record):
+        record.get("hardware", {}).pop("reference_step_seconds", None)  # the rule before stamps
         if i < 2:
             record.setdefault("hardware", {})["backward"] = "fast"
         else:
@@ -78,16 +80,50 @@ def test_runtimes_of_the_library_backward_are_blanked_once_the_fast_one_wrote_fi
 
     _copy_results(src, tmp_path / "mixed", edit)
     ds, _ = read_nb301(tmp_path / "mixed", progress=False)
-    out = build_default.blank_incomparable_runtimes(ds, [tmp_path / "mixed"])
+    out = build_default.comparable_runtimes(ds, [tmp_path / "mixed"])
     by_file = dict(zip(out.column("path").tolist(), out.column("train_time").tolist()))
     assert [math.isfinite(by_file[f"rs/{p.name}"]) for p in src] == [True, True, False]
     assert out.column("val_accuracy").tolist() == ds.column("val_accuracy").tolist()
 
     # data of the library path alone (the first fidelity) keep every runtime
-    _copy_results(src, tmp_path / "old", lambda i, r: r.get("hardware", {}).pop("backward", None))
+    def library(i, record):
+        record.get("hardware", {}).pop("backward", None)
+        record.get("hardware", {}).pop("reference_step_seconds", None)
+
+    _copy_results(src, tmp_path / "old", library)
     ds, _ = read_nb301(tmp_path / "old", progress=False)
-    out = build_default.blank_incomparable_runtimes(ds, [tmp_path / "old"])
+    out = build_default.comparable_runtimes(ds, [tmp_path / "old"])
     assert all(math.isfinite(t) for t in out.column("train_time").tolist())
+
+
+def test_stamped_runtimes_are_rescaled_to_the_reference_machine_and_unstamped_ones_blanked(tmp_path):
+    """The same work on a machine with a 2x slower reference step takes 2x the CPU-seconds: once
+    files carry their worker's stamp, the runtime model learns runtime x REFERENCE / stamp, so
+    both files teach it the same cost; a file without a stamp cannot be put on that scale."""
+    import math
+
+    from surrogate.data import read_nb301
+
+    src = sorted((ROOT / "training_data/fmnist/pilot2-f14-c8l5-n15k-e3/rs").glob("results_*.json"))[:3]
+    ref = build_default.REFERENCE_STEP_SECONDS
+
+    def edit(i, record):
+        hardware = record.setdefault("hardware", {})
+        hardware["backward"] = "fast"
+        record["runtime"] = 100.0 * (1, 2, 1)[i]
+        if i < 2:
+            hardware["reference_step_seconds"] = ref * (1, 2)[i]
+        else:
+            hardware.pop("reference_step_seconds", None)
+
+    _copy_results(src, tmp_path, edit)
+    ds, _ = read_nb301(tmp_path, progress=False)
+    out = build_default.comparable_runtimes(ds, [tmp_path])
+    by_file = dict(zip(out.column("path").tolist(), out.column("train_time").tolist()))
+    t = [by_file[f"rs/{p.name}"] for p in src]
+    assert t[0] == pytest.approx(100.0) and t[1] == pytest.approx(100.0)
+    assert math.isnan(t[2])
+    assert out.column("val_accuracy").tolist() == ds.column("val_accuracy").tolist()
 
 
 def test_the_accuracy_default_must_pass_the_realism_checks_before_cv_tau_counts():
