@@ -43,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     import build_default as bd
+    import pyarrow as pa
     from scipy.stats import kendalltau
 
     from surrogate.fit import encode, fit_surrogate
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             rows = np.flatnonzero(~held & np.isfinite(y))
             rows = rng.permutation(rows)
             n_val = max(len(rows) // 10, 1)
-            table = ds.table.set_column(ds.table.schema.get_field_index("train_time"), "train_time", _arrow(y))
+            table = ds.table.set_column(ds.table.schema.get_field_index("train_time"), "train_time", pa.array(y))
             part = type(ds).from_arrow(table, space=ds.space)
             res = fit_surrogate(
                 part,
@@ -124,12 +125,6 @@ def main(argv: list[str] | None = None) -> int:
         ratios = "  ".join(f"{s} {r:.2f}" for s, r in sorted(t["median_ratio_by_source"].items()))
         print(f"{name:40s} {t['n_train']:5.0f} {t['tau']:6.3f} ± {t['tau_sd']:.3f} {t['r2']:7.3f}  {ratios}")
     return 0
-
-
-def _arrow(y):
-    import pyarrow as pa
-
-    return pa.array(y)
 
 
 if __name__ == "__main__":
