@@ -59,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
         "stamped, rescaled": rescaled,
         "stamped rescaled + unstamped fast raw": np.where(stamped, rescaled, np.where(fast, raw, np.nan)),
     }
+    column = ds.table.schema.get_field_index("train_time")
+    parts = {
+        name: type(ds).from_arrow(ds.table.set_column(column, "train_time", pa.array(y)), space=ds.space)
+        for name, y in targets.items()
+    }  # one table per target, shared by the repeats
     hashes, sources = ds.column("arch_hash"), ds.column("source")
     held_pool = np.unique(hashes[stamped])
     rng = np.random.default_rng(args.seed)
@@ -71,8 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             rows = np.flatnonzero(~held & np.isfinite(y))
             rows = rng.permutation(rows)
             n_val = max(len(rows) // 10, 1)
-            table = ds.table.set_column(ds.table.schema.get_field_index("train_time"), "train_time", pa.array(y))
-            part = type(ds).from_arrow(table, space=ds.space)
+            part = parts[name]
             res = fit_surrogate(
                 part,
                 family="lgb",
