@@ -30,6 +30,21 @@ def fidelity_figures(ds, sources: tuple[str, ...] | None = None) -> dict:
     return seed_reliability(ds.column("arch_hash")[keep], ds.column("val_accuracy")[keep], ds.column("params")[keep])
 
 
+def source_counts(hashes: np.ndarray, sources: np.ndarray) -> dict:
+    """Per source: evaluations, architectures, and architectures with at least 3 and 4 seeds (the
+    data card's counts table)."""
+    out = {}
+    for s in np.unique(sources):
+        _, seeds = np.unique(hashes[sources == s], return_counts=True)
+        out[str(s)] = {
+            "evaluations": int(seeds.sum()),
+            "architectures": int(len(seeds)),
+            "with_3_or_more_seeds": int((seeds >= 3).sum()),
+            "with_4_or_more_seeds": int((seeds >= 4).sum()),
+        }
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument(
@@ -65,10 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         "evaluations": int(len(ds)),
         "architectures": int(len(uniq)),
         "architectures_with_3_or_more_seeds": int((counts >= 3).sum()),
-        "per_source": {
-            s: {"evaluations": int((sources == s).sum()), "architectures": int(len(np.unique(hashes[sources == s])))}
-            for s in np.unique(sources)
-        },
+        "per_source": source_counts(hashes, sources),
         "icc": everything["icc"],
         "icc_90ci": everything["icc_90ci"],
         "seed_std": everything["seed_std"],

@@ -39,3 +39,21 @@ def test_uniform_figures_leave_the_other_sources_out(card):
     assert uniform["spearman_val_params"] > 0.9
     assert everything["spearman_val_params"] < 0.5
     assert uniform["seeds_per_architecture"] == [3, 3]
+
+
+def test_source_counts_count_seeds_per_architecture_within_each_source(card):
+    hashes = np.array(["a", "a", "a", "a", "b", "b", "b", "c", "d", "d", "d"])
+    sources = np.array(["rs"] * 8 + ["skewed"] * 3)
+    counts = card.source_counts(hashes, sources)
+    assert counts["rs"] == {
+        "evaluations": 8,
+        "architectures": 3,
+        "with_3_or_more_seeds": 2,
+        "with_4_or_more_seeds": 1,
+    }
+    assert counts["skewed"] == {
+        "evaluations": 3,
+        "architectures": 1,
+        "with_3_or_more_seeds": 1,
+        "with_4_or_more_seeds": 0,
+    }
