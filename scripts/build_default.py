@@ -168,6 +168,12 @@ FIDELITY = "pilot2-f14-c8l5-n15k-e3"
 #:   sd 0.040) against 0.523 at 60 epochs and 0.557 at 150; MSE or no rank loss 0.543-0.549. The
 #:   trees change little (LightGBM as shipped 0.526, its family defaults 0.511, XGBoost 0.514-0.532).
 #:
+#:   At 1,501 evaluations (session 13; 1,354 rows of 381 architectures, 5 folds x 3 repeats) every
+#:   tree setting of ``bench/default_cv.py`` lies within CV noise (tau 0.520-0.530, repeat sd
+#:   0.014-0.024), but the shipped 150 trees spread their predicted means over 10,000 uniform
+#:   cells by only 1.94 seed stds (:data:`SPREAD_BAR` is 2). The same small trees grown to 400
+#:   (at least 10 rows a leaf) spread them by 2.10 at tau 0.520, so the trees ship with those.
+#:
 #: The accuracy default is then chosen by :func:`pick_accuracy_default`.
 #:
 #: The runtime trees use 15 leaves at learning rate 0.1 (about 130 trees instead of 300: CV R2
@@ -185,7 +191,7 @@ _RUNTIME = {"num_leaves": 15, "learning_rate": 0.1}
 PARAMS_BY_FIDELITY = {
     "default": {"val_accuracy-lgb": _TREES, "val_accuracy-gin": _GIN, "train_time-lgb": _RUNTIME},
     FIDELITY: {
-        "val_accuracy-lgb": _TREES,
+        "val_accuracy-lgb": {**_TREES, "n_estimators": 400, "min_child_samples": 10},
         "val_accuracy-gin": {**_GIN, "rank_weight": 0.5, "pooling": "mean", "epochs": 100},
         "train_time-lgb": _RUNTIME,
     },
@@ -208,18 +214,36 @@ def cross_validate_accuracy_models(ds, params: dict, seed: int, folds: int = 5) 
     }
 
 
-def realism_check(bench, name: str, n_uniform: int = 1000, seed: int = 0) -> dict[str, bool]:
+#: The data issue's bar on the spread of predicted means over uniform architectures (p95 - p5),
+#: in seed stds: below it, seed noise decides NAS runs on the benchmark more than architecture does.
+SPREAD_BAR = 2.0
+
+
+def spread_ratio(predicted, seed_std: float) -> float:
+    """The spread (p95 - p5) of ``predicted`` means in units of ``seed_std``."""
+    import numpy as np
+
+    predicted = np.asarray(predicted, dtype=float)
+    return float((np.quantile(predicted, 0.95) - np.quantile(predicted, 0.05)) / seed_std)
+
+
+def realism_check(bench, name: str, n_uniform: int = 1000, n_spread: int = 10_000, seed: int = 0) -> dict[str, bool]:
     """Does model ``name`` of ``bench`` predict each parameter-free corner cell
     (:data:`surrogate.space.DEGENERATE`: all-pooling, all-skip, skip-heavy, ...) below DARTS_V1,
     DARTS_V2 and the median of ``n_uniform`` uniform architectures, as real training at every
-    measured fidelity ranks them? Predictions only: the corner cells are never fit on."""
+    measured fidelity ranks them, and (``"spread"``) spread its predicted means over ``n_spread``
+    uniform architectures by at least :data:`SPREAD_BAR` seed stds? Predictions only: the corner
+    cells are never fit on, and no test row is looked at."""
     import numpy as np
 
     from surrogate.space import CORNERS, degenerate_ranked_low, sample
 
     pred = dict(zip(CORNERS, np.asarray(bench.predict(list(CORNERS.values()), model=name), dtype=float)))
-    median = float(np.median(bench.predict(sample(n_uniform, rng=seed), model=name)))
-    return degenerate_ranked_low(pred, median)
+    uniform = np.asarray(bench.predict(sample(n_spread, rng=seed), model=name), dtype=float)
+    checks = degenerate_ranked_low(pred, float(np.median(uniform[:n_uniform])))
+    seed_std = float(bench.spec["noise"]["val_accuracy"]["seed_std"])
+    checks["spread"] = spread_ratio(uniform, seed_std) >= SPREAD_BAR
+    return checks
 
 
 def pick_accuracy_default(cv_tau: dict[str, float], realism: dict[str, dict[str, bool]]) -> str:
@@ -299,9 +323,10 @@ def main() -> int:
         "val_accuracy": {
             "criterion": "the highest 5-fold CV Kendall tau against seed means on the split's train and val rows "
             "(surrogate.crossval) among the models that predict every parameter-free corner cell below DARTS_V1, "
-            "DARTS_V2 and the uniform median (the highest CV tau overall if none does)",
+            f"DARTS_V2 and the uniform median and spread their predicted means over 10,000 uniform cells by at "
+            f"least {SPREAD_BAR:g} seed stds (the highest CV tau overall if none does)",
             "cv_tau": tau,
-            "corners_below_darts_and_median": realism,
+            "realism": realism,
         }
     }
     spec_path.write_text(json.dumps(spec, indent=1, allow_nan=False))

@@ -3,6 +3,7 @@
 import collections
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from surrogate.data import Dataset
@@ -145,3 +146,17 @@ def test_the_default_table_is_made_of_the_shipped_result_files():
     assert len(shipped) > 500
     for path, val in zip(shipped.column("path").tolist(), shipped.column("val_accuracy").tolist()):
         assert by_path[path] == val, path
+
+
+def test_the_spread_check_measures_p95_minus_p5_in_seed_stds():
+    """A model that spreads uniform cells over less than two seed stds fails the realism check."""
+    wide, narrow = np.linspace(80.0, 82.0, 1001), np.linspace(80.0, 80.5, 1001)
+    assert build_default.spread_ratio(wide, seed_std=0.45) == pytest.approx(1.8 / 0.45)
+    assert build_default.spread_ratio(narrow, seed_std=0.45) < build_default.SPREAD_BAR
+    tau = {"val_accuracy-lgb": 0.52, "val_accuracy-gin": 0.48}
+    corners_ok = {"all_skip": True, "all_pooling": True}
+    realism = {
+        "val_accuracy-lgb": {**corners_ok, "spread": False},
+        "val_accuracy-gin": {**corners_ok, "spread": True},
+    }
+    assert build_default.pick_accuracy_default(tau, realism) == "val_accuracy-gin"
